@@ -1,0 +1,1 @@
+"""Local development tooling: never deployed."""
