@@ -1,0 +1,187 @@
+"""pydantic models of request bodies, query parameters and responses (management API only;
+never imported on the verification hot path)."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+
+from keysmith.clock import parse_rfc3339
+from keysmith.principals import IDENTIFIER
+
+# Unicode categories never allowed in names, ids and metadata: controls, format characters (bidi
+# overrides, zero-width), surrogates, private use, unassigned, line and paragraph separators.
+_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def _check_text(value: str, *, allow_newlines: bool = False) -> str:
+    for char in value:
+        if allow_newlines and char in "\n\t":
+            continue
+        if unicodedata.category(char) in _FORBIDDEN_CATEGORIES:
+            raise ValueError(f"must not contain control or formatting characters (found U+{ord(char):04X})")
+    return value
+
+
+def _check_identifier(value: str | None) -> str | None:
+    if value is not None and not IDENTIFIER.fullmatch(value):
+        raise ValueError("must be 1-128 characters: letters, digits and . _ : @ | + = - (not first)")
+    return value
+
+
+Identifier = Annotated[
+    StrictStr,
+    Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@|+=-]{0,127}$"),
+]
+
+
+class StrictBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CreateKeyRequest(StrictBody):
+    name: StrictStr = Field(description="1-100 characters after trimming; no control characters.")
+    description: StrictStr | None = Field(default=None, max_length=500)
+    scopes: list[StrictStr] | None = Field(
+        default=None, max_length=64, description="Unique scopes from the deploy's allowed scopes; default [\"read\"]."
+    )
+    expires_at: StrictStr | None = Field(
+        default=None, description="A future RFC 3339 date-time.", json_schema_extra={"format": "date-time"}
+    )
+    expires_in_seconds: StrictInt | None = Field(default=None, ge=1)
+    service_account_id: StrictStr | None = Field(default=None, description="Admins only: owner of the new key.")
+    environment_id: StrictStr | None = None
+    metadata: dict[StrictStr, StrictStr] | None = Field(default=None, description="At most 20 entries.")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        value = value.strip()
+        if not 1 <= len(value) <= 100:
+            raise ValueError("must be 1-100 characters after trimming")
+        return _check_text(value)
+
+    @field_validator("description")
+    @classmethod
+    def _description(cls, value: str | None) -> str | None:
+        return None if value is None else _check_text(value, allow_newlines=True)
+
+    @field_validator("scopes")
+    @classmethod
+    def _scopes(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and len(set(value)) != len(value):
+            raise ValueError("scopes must be unique")
+        return value
+
+    @field_validator("expires_at")
+    @classmethod
+    def _expires_at(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse_rfc3339(value)
+            except ValueError:
+                raise ValueError("must be an RFC 3339 date-time with Z or an offset, on a real date") from None
+        return value
+
+    @field_validator("service_account_id", "environment_id")
+    @classmethod
+    def _identifiers(cls, value: str | None) -> str | None:
+        return _check_identifier(value)
+
+    @field_validator("metadata")
+    @classmethod
+    def _metadata(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        if value is None:
+            return None
+        if len(value) > 20:
+            raise ValueError("at most 20 entries")
+        for key, item in value.items():
+            if not 1 <= len(key) <= 40:
+                raise ValueError("keys must be 1-40 characters")
+            if len(item) > 256:
+                raise ValueError("values must be at most 256 characters")
+            _check_text(key)
+            _check_text(item)
+        return value
+
+
+ListStatus = Literal["active", "suspended", "revoked", "expired"]
+OwnerType = Literal["user", "service_account"]
+
+
+# --- responses (for the OpenAPI document) ----------------------------------------------------
+
+
+class Owner(BaseModel):
+    type: OwnerType
+    id: str
+
+
+class Creator(BaseModel):
+    type: Literal["user", "service_account", "api_key"]
+    id: str
+
+
+class AvailableActions(BaseModel):
+    suspend: bool
+    activate: bool
+    revoke: bool
+    rotate: bool
+    delete: bool
+
+
+class ApiKey(BaseModel):
+    id: str = Field(json_schema_extra={"format": "uuid"})
+    type: Literal["api_key"]
+    name: str
+    description: str | None
+    prefix: str
+    last_four: str
+    scopes: list[str]
+    tenant_id: str
+    owner: Owner
+    environment_id: str | None
+    metadata: dict[str, str]
+    status: Literal["active", "suspended", "revoked", "expired"]
+    available_actions: AvailableActions
+    created_at: str = Field(json_schema_extra={"format": "date-time"})
+    created_by: Creator
+    updated_at: str = Field(json_schema_extra={"format": "date-time"})
+    expires_at: str | None = Field(json_schema_extra={"format": "date-time"})
+    last_used_at: str | None = Field(json_schema_extra={"format": "date-time"})
+    last_used_ip: str | None
+    last_used_user_agent: str | None
+    suspended_at: str | None = Field(json_schema_extra={"format": "date-time"})
+    revoked_at: str | None = Field(json_schema_extra={"format": "date-time"})
+    rotated_from: str | None
+    rotated_to: str | None
+
+
+class CreatedApiKey(ApiKey):
+    key: str = Field(description="The plaintext key. Shown once, never again.")
+
+
+class ApiKeyList(BaseModel):
+    items: list[ApiKey]
+    next_cursor: str | None
+
+
+class ProblemError(BaseModel):
+    pointer: str
+    detail: str
+
+
+class ProblemDetails(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    request_id: str
+    errors: list[ProblemError] | None = None
+
+
+def json_content(model: type[BaseModel], media_type: str = "application/json") -> dict[str, Any]:
+    return {media_type: {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}

@@ -1,0 +1,89 @@
+"""The authorization rules 1-6 of API.md, in one place.
+
+1. A session may create, see and change its own user-owned keys.
+2. A session with role ``admin`` may see and change every key of its tenant and create
+   service-account keys.
+3. Creating a user-owned key requires a session: an API key gets 403.
+4. An API key with ``write`` owned by a service account may create keys for that same account.
+5. A new or updated key's scopes must be a subset of the caller's scopes (sessions hold all).
+6. Nobody sees or changes another tenant's keys: 404.
+An API key acts as its owner inside its tenant: ``read`` lets it list and get, ``write`` lets it
+create and change (``write`` does not imply ``read``). A key restricted to an environment acts
+only on keys of that environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from keysmith.principals import API_KEY, SERVICE_ACCOUNT, USER, Principal
+from keysmith.problems import Problem
+from keysmith.records import KeyRecord, owner_key
+
+READ, WRITE = "read", "write"
+
+
+def require_scope(principal: Principal, scope: str) -> None:
+    if not principal.has_scope(scope):
+        raise Problem("forbidden", f"This API key lacks the '{scope}' scope needed here.")
+
+
+def visible(principal: Principal, record: KeyRecord) -> bool:
+    """May this principal see (and, with write, change) this key? Rules 1, 2, 6."""
+    if record.tenant_id != principal.tenant_id:
+        return False
+    if principal.environment_id is not None and record.environment_id != principal.environment_id:
+        return False
+    if principal.is_admin:
+        return True
+    return record.owner_type == principal.owner_type and record.owner_id == principal.owner_id
+
+
+def visibility_condition(principal: Principal) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """``visible`` as a DynamoDB condition, so a change is one conditional write with no read."""
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    if principal.is_admin:
+        parts = ["tenant_id = :vis_tenant"]
+        values[":vis_tenant"] = {"S": principal.tenant_id}
+    else:
+        parts = ["owner_key = :vis_owner"]
+        values[":vis_owner"] = {"S": owner_key(principal.tenant_id, principal.owner_type, principal.owner_id)}
+    if principal.environment_id is not None:
+        parts.append("environment_id = :vis_env")
+        values[":vis_env"] = {"S": principal.environment_id}
+    return " AND ".join(parts), names, values
+
+
+def owner_for_new_key(principal: Principal, service_account_id: str | None) -> tuple[str, str]:
+    """Who will own a key this principal creates. Rules 2, 3, 4."""
+    if principal.kind == API_KEY:
+        if principal.owner_type == USER:
+            raise Problem("forbidden", "An API key cannot create keys for a person; use a session.")
+        require_scope(principal, WRITE)
+        if service_account_id not in (None, principal.owner_id):
+            raise Problem("forbidden", "A service account's key may only create keys for that service account.")
+        return SERVICE_ACCOUNT, principal.owner_id
+    if service_account_id is None:
+        return USER, principal.owner_id
+    if not principal.is_admin:
+        raise Problem("forbidden", "Only an admin session may create service-account keys.")
+    return SERVICE_ACCOUNT, service_account_id
+
+
+def check_scopes(principal: Principal, scopes: Iterable[str]) -> None:
+    """Rule 5."""
+    if principal.scopes is None:
+        return
+    extra = sorted(set(scopes) - principal.scopes)
+    if extra:
+        raise Problem("forbidden", f"A key may not hold scopes its creator lacks: {', '.join(extra)}.")
+
+
+def environment_for_new_key(principal: Principal, environment_id: str | None) -> str | None:
+    if principal.environment_id is None:
+        return environment_id
+    if environment_id not in (None, principal.environment_id):
+        raise Problem("forbidden", "An environment-restricted key may only create keys in its environment.")
+    return principal.environment_id

@@ -1,0 +1,74 @@
+"""Session principals from OIDC JWTs: PyJWT with its JWKS client; issuer, audience, expiry and
+algorithm checked. Any failure is 401 (503 when the issuer's JWKS cannot be fetched)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jwt
+
+from keysmith.principals import IDENTIFIER, SESSION, USER, Principal
+from keysmith.problems import unauthenticated, unavailable
+from keysmith.settings import Settings
+
+ALGORITHMS = ["RS256", "ES256"]
+LEEWAY_SECONDS = 30
+
+
+class SessionVerifier:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._jwks: jwt.PyJWKClient | None = None
+
+    def _client(self) -> jwt.PyJWKClient:
+        if self._jwks is None:
+            self._jwks = jwt.PyJWKClient(self.settings.jwks_url, cache_keys=True, lifespan=300, timeout=5)
+        return self._jwks
+
+    def verify(self, token: str) -> Principal:
+        s = self.settings
+        if not (s.jwks_url and s.jwt_issuer and s.jwt_audience):
+            raise unauthenticated("Sessions are not configured on this deployment.")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise unauthenticated("The session token is malformed.") from None
+        if header.get("alg") not in ALGORITHMS:
+            raise unauthenticated("The session token's algorithm is not accepted.")
+        try:
+            signing_key = self._client().get_signing_key_from_jwt(token)
+        except jwt.PyJWKClientConnectionError:
+            raise unavailable("The session issuer's keys could not be fetched; retry shortly.") from None
+        except jwt.PyJWTError:
+            raise unauthenticated("The session token's signing key is unknown.") from None
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                signing_key.key,
+                algorithms=ALGORITHMS,
+                audience=s.jwt_audience,
+                issuer=s.jwt_issuer,
+                leeway=LEEWAY_SECONDS,
+                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise unauthenticated("The session has expired.") from None
+        except jwt.PyJWTError:
+            raise unauthenticated("The session token is not valid here.") from None
+        return principal_from_claims(claims, s)
+
+
+def principal_from_claims(claims: dict[str, Any], settings: Settings) -> Principal:
+    subject, tenant = claims.get("sub"), claims.get(settings.tenant_claim)
+    if not isinstance(subject, str) or not IDENTIFIER.fullmatch(subject):
+        raise unauthenticated("The session's subject is missing or has unsupported characters.")
+    if not isinstance(tenant, str) or not IDENTIFIER.fullmatch(tenant):
+        raise unauthenticated(f"The session's {settings.tenant_claim} claim is missing or not valid.")
+    roles = claims.get(settings.roles_claim, [])
+    if isinstance(roles, str):
+        roles = roles.split()
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+        raise unauthenticated(f"The session's {settings.roles_claim} claim must be a list of strings.")
+    return Principal(kind=SESSION, tenant_id=tenant, owner_type=USER, owner_id=subject, roles=frozenset(roles))
+
+

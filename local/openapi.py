@@ -1,0 +1,88 @@
+"""Generate the OpenAPI 3.1 document from the functions' routes (``make openapi``), or check that
+the committed copy has not drifted (``--check``; the test suite does the same)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENT = ROOT / "functions" / "openapi" / "openapi.json"
+TITLE = "Keysmith"
+VERSION = "1.0.0"
+DESCRIPTION = (
+    "API keys and personal access tokens: create, list, inspect, change, suspend, re-activate, "
+    "revoke, rotate with a grace period, delete, and verify. Errors are RFC 9457 problem details."
+)
+
+
+def load_function(folder: str) -> ModuleType:
+    """Import functions/<folder>/app.py under a unique module name."""
+    path = ROOT / "functions" / folder / "app.py"
+    spec = importlib.util.spec_from_file_location(f"keysmith_function_{folder}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def generate() -> dict[str, Any]:
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+    app = APIGatewayHttpResolver(enable_validation=True)
+    folders = (p.name for p in (ROOT / "functions").iterdir() if (p / "app.py").exists())
+    for folder in sorted(f for f in folders if f != "openapi"):  # it serves this document
+        module = load_function(folder)
+        router = getattr(module, "router", None) or getattr(module, "DOCS_ROUTER", None)
+        if router is not None:
+            app.include_router(router)
+    schema = app.get_openapi_schema(title=TITLE, version=VERSION, description=DESCRIPTION)
+    document: dict[str, Any] = json.loads(schema.model_dump_json(by_alias=True, exclude_none=True))
+    document.setdefault("components", {})["securitySchemes"] = {
+        "bearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A session JWT from the deploy's OIDC issuer, or an API key issued by Keysmith.",
+        }
+    }
+    document["security"] = [{"bearer": []}]
+    return document
+
+
+def render(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--write", action="store_true", help="write functions/openapi/openapi.json")
+    parser.add_argument("--check", action="store_true", help="fail when the committed document drifted")
+    args = parser.parse_args(argv)
+    import os
+
+    os.environ.setdefault("TABLE_NAME", "openapi-generation")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "1")
+    text = render(generate())
+    if args.check:
+        if not DOCUMENT.exists() or DOCUMENT.read_text(encoding="utf-8") != text:
+            print("functions/openapi/openapi.json is out of date: run `make openapi`", file=sys.stderr)
+            return 1
+        return 0
+    if args.write:
+        DOCUMENT.write_text(text, encoding="utf-8")
+        print(f"wrote {DOCUMENT.relative_to(ROOT)}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
