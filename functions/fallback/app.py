@@ -3,8 +3,7 @@ with another method, so API Gateway's bare {"message": "Not Found"} never reache
 
 from typing import Any
 
-from keysmith.problems import request_id_of
-from keysmith.problems import Problem, problem_response
+from keysmith.problems import Problem, problem_response, request_id_of
 from keysmith.routes import allowed_methods
 
 

@@ -2,7 +2,6 @@
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-
 from keysmith.api import current_principal, key_response, lambda_handler, problem_responses
 from keysmith.keys import KeyService
 from keysmith.models import ApiKey, json_content
@@ -16,7 +15,10 @@ router = APIGatewayHttpRouter()
     summary="Get an API key",
     operation_id="getApiKey",
     tags=["api-keys"],
-    responses={200: {"description": "The key.", "content": json_content(ApiKey)}, **problem_responses(401, 403, 404, 503)},
+    responses={
+        200: {"description": "The key.", "content": json_content(ApiKey)},
+        **problem_responses(401, 403, 404, 503),
+    },
 )
 def get_key(id: str) -> Response[str]:
     record = KeyService(get_runtime()).get(current_principal(router), id)

@@ -5,7 +5,6 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-
 from keysmith import clock
 from keysmith.api import current_principal, json_response, lambda_handler, problem_responses
 from keysmith.keys import KeyService, ListFilter
@@ -37,7 +36,9 @@ def list_keys(
     environment_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
 ) -> Response[str]:
     principal = current_principal(router)
-    filters = ListFilter(status=status, owner_type=owner_type, owner_id=owner_id, environment_id=environment_id)
+    filters = ListFilter(
+        status=status, owner_type=owner_type, owner_id=owner_id, environment_id=environment_id
+    )
     page = KeyService(get_runtime()).list(principal, filters, limit, cursor)
     now = clock.now()
     return json_response(200, {"items": [to_api(r, now) for r in page.records], "next_cursor": page.cursor})

@@ -62,7 +62,10 @@ PROBLEM_STATUSES = {
 def problem_responses(*statuses: int) -> dict[int, dict[str, Any]]:
     """OpenAPI ``responses`` entries for the problem answers a route can give."""
     return {
-        status: {"description": PROBLEM_STATUSES[status], "content": json_content(ProblemDetails, PROBLEM_CONTENT_TYPE)}
+        status: {
+            "description": PROBLEM_STATUSES[status],
+            "content": json_content(ProblemDetails, PROBLEM_CONTENT_TYPE),
+        }
         for status in statuses
     }
 
@@ -101,7 +104,8 @@ def _message(error: dict[str, Any]) -> str:
 
 def validation_problem(errors: list[dict[str, Any]]) -> Problem:
     """pydantic/Powertools validation errors as the API's 400 or 422 problem."""
-    body_errors, query_errors = [], []
+    body_errors: list[dict[str, str]] = []
+    query_errors: list[dict[str, str]] = []
     for error in errors:
         loc = tuple(error.get("loc", ()))
         where, rest = (loc[0], loc[1:]) if loc else ("body", ())
@@ -131,15 +135,15 @@ def create_app(router: APIGatewayHttpRouter) -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(enable_validation=True)
     app.include_router(router)
 
-    @app.exception_handler(Problem)
+    @app.exception_handler(Problem)  # type: ignore[untyped-decorator]
     def _problem(problem: Problem) -> Response[str]:
         return _problem_response(app, problem)
 
-    @app.exception_handler(RequestValidationError)
+    @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def _invalid(error: RequestValidationError) -> Response[str]:
         return _problem_response(app, validation_problem(list(error.errors())))
 
-    @app.exception_handler(StoreUnavailable)
+    @app.exception_handler(StoreUnavailable)  # type: ignore[untyped-decorator]
     def _store(error: StoreUnavailable) -> Response[str]:
         logger.warning("key store unavailable", error=str(error))
         return _problem_response(app, unavailable())
@@ -148,7 +152,7 @@ def create_app(router: APIGatewayHttpRouter) -> APIGatewayHttpResolver:
     def _not_found(_: Exception) -> Response[str]:
         return _problem_response(app, Problem("not-found", "No such resource."))
 
-    @app.exception_handler(Exception)
+    @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
     def _internal(error: Exception) -> Response[str]:
         logger.exception("unhandled error")
         return _problem_response(app, Problem("internal", "An internal error occurred; it has been logged."))
@@ -245,7 +249,8 @@ def lambda_handler(
         return result
 
     def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-        return entry(event, context if context is not None else _Context())
+        result: dict[str, Any] = entry(event, context if context is not None else _Context())
+        return result
 
     handler.app = app  # type: ignore[attr-defined]
     return handler

@@ -97,7 +97,9 @@ class KeyService:
         scopes = list(request.scopes) if request.scopes is not None else ["read"]
         for i, scope in enumerate(scopes):
             if scope not in settings.allowed_scopes:
-                raise invalid(f"/scopes/{i}", f"Unknown scope; allowed: {', '.join(settings.allowed_scopes)}.")
+                raise invalid(
+                    f"/scopes/{i}", f"Unknown scope; allowed: {', '.join(settings.allowed_scopes)}."
+                )
         policy.check_scopes(principal, scopes)
         environment_id = policy.environment_for_new_key(principal, request.environment_id)
         now = self.now()
@@ -148,7 +150,10 @@ class KeyService:
     def list(self, principal: Principal, filters: ListFilter, limit: int, cursor: str | None) -> Page:
         policy.require_scope(principal, policy.READ)
         if principal.is_admin and filters.owner_type and filters.owner_id:
-            index, partition = OWNER_INDEX, owner_key(principal.tenant_id, filters.owner_type, filters.owner_id)
+            index, partition = (
+                OWNER_INDEX,
+                owner_key(principal.tenant_id, filters.owner_type, filters.owner_id),
+            )
         elif principal.is_admin:
             index, partition = TENANT_INDEX, principal.tenant_id
         else:
@@ -156,7 +161,10 @@ class KeyService:
                 filters.owner_id not in (None, principal.owner_id)
             ):
                 return Page([], None)  # a filter for someone else's keys matches nothing you may see
-            index, partition = OWNER_INDEX, owner_key(principal.tenant_id, principal.owner_type, principal.owner_id)
+            index, partition = (
+                OWNER_INDEX,
+                owner_key(principal.tenant_id, principal.owner_type, principal.owner_id),
+            )
         clauses: list[str] = []
         names: dict[str, str] = {}
         values: dict[str, dict[str, str]] = {}
@@ -193,7 +201,9 @@ class KeyService:
             )
         except BadCursor as error:
             raise Problem(
-                "malformed-request", f"The cursor is not valid: {error}.", errors=[{"pointer": "/cursor", "detail": str(error)}]
+                "malformed-request",
+                f"The cursor is not valid: {error}.",
+                errors=[{"pointer": "/cursor", "detail": str(error)}],
             ) from None
 
 

@@ -45,13 +45,17 @@ class CreateKeyRequest(StrictBody):
     name: StrictStr = Field(description="1-100 characters after trimming; no control characters.")
     description: StrictStr | None = Field(default=None, max_length=500)
     scopes: list[StrictStr] | None = Field(
-        default=None, max_length=64, description="Unique scopes from the deploy's allowed scopes; default [\"read\"]."
+        default=None,
+        max_length=64,
+        description='Unique scopes from the deploy\'s allowed scopes; default ["read"].',
     )
     expires_at: StrictStr | None = Field(
         default=None, description="A future RFC 3339 date-time.", json_schema_extra={"format": "date-time"}
     )
     expires_in_seconds: StrictInt | None = Field(default=None, ge=1)
-    service_account_id: StrictStr | None = Field(default=None, description="Admins only: owner of the new key.")
+    service_account_id: StrictStr | None = Field(
+        default=None, description="Admins only: owner of the new key."
+    )
     environment_id: StrictStr | None = None
     metadata: dict[StrictStr, StrictStr] | None = Field(default=None, description="At most 20 entries.")
 
@@ -82,7 +86,9 @@ class CreateKeyRequest(StrictBody):
             try:
                 parse_rfc3339(value)
             except ValueError:
-                raise ValueError("must be an RFC 3339 date-time with Z or an offset, on a real date") from None
+                raise ValueError(
+                    "must be an RFC 3339 date-time with Z or an offset, on a real date"
+                ) from None
         return value
 
     @field_validator("service_account_id", "environment_id")

@@ -63,7 +63,9 @@ def owner_for_new_key(principal: Principal, service_account_id: str | None) -> t
             raise Problem("forbidden", "An API key cannot create keys for a person; use a session.")
         require_scope(principal, WRITE)
         if service_account_id not in (None, principal.owner_id):
-            raise Problem("forbidden", "A service account's key may only create keys for that service account.")
+            raise Problem(
+                "forbidden", "A service account's key may only create keys for that service account."
+            )
         return SERVICE_ACCOUNT, principal.owner_id
     if service_account_id is None:
         return USER, principal.owner_id

@@ -3,7 +3,11 @@ algorithm checked. Any failure is 401 (503 when the issuer's JWKS cannot be fetc
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import jwt
 
@@ -15,15 +19,38 @@ ALGORITHMS = ["RS256", "ES256"]
 LEEWAY_SECONDS = 30
 
 
-class SessionVerifier:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._jwks: jwt.PyJWKClient | None = None
+KeySource = Callable[[str], Any]  # token -> a jwt.PyJWK
 
-    def _client(self) -> jwt.PyJWKClient:
-        if self._jwks is None:
-            self._jwks = jwt.PyJWKClient(self.settings.jwks_url, cache_keys=True, lifespan=300, timeout=5)
-        return self._jwks
+
+class StaticJwks:
+    """Signing keys from a JWKS document held in memory (tests; local file:// JWKS)."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self._keys = {key.key_id: key for key in jwt.PyJWKSet.from_dict(document).keys}
+
+    def __call__(self, token: str) -> Any:
+        kid = jwt.get_unverified_header(token).get("kid")
+        if kid not in self._keys:
+            raise jwt.PyJWKClientError("no key with that kid")
+        return self._keys[kid]
+
+
+class SessionVerifier:
+    def __init__(self, settings: Settings, key_source: KeySource | None = None) -> None:
+        self.settings = settings
+        self._key_source = key_source
+
+    def _keys(self) -> KeySource:
+        if self._key_source is None:
+            url = self.settings.jwks_url
+            if self.settings.local and url.startswith("file://"):
+                # Local development only (make invoke): the JWKS written by local/sessions.py.
+                document = json.loads(Path(unquote(urlparse(url).path)).read_text(encoding="utf-8"))
+                self._key_source = StaticJwks(document)
+            else:
+                client = jwt.PyJWKClient(url, cache_keys=True, lifespan=300, timeout=5)
+                self._key_source = client.get_signing_key_from_jwt
+        return self._key_source
 
     def verify(self, token: str) -> Principal:
         s = self.settings
@@ -36,7 +63,7 @@ class SessionVerifier:
         if header.get("alg") not in ALGORITHMS:
             raise unauthenticated("The session token's algorithm is not accepted.")
         try:
-            signing_key = self._client().get_signing_key_from_jwt(token)
+            signing_key = self._keys()(token)
         except jwt.PyJWKClientConnectionError:
             raise unavailable("The session issuer's keys could not be fetched; retry shortly.") from None
         except jwt.PyJWTError:
@@ -69,6 +96,6 @@ def principal_from_claims(claims: dict[str, Any], settings: Settings) -> Princip
         roles = roles.split()
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
         raise unauthenticated(f"The session's {settings.roles_claim} claim must be a list of strings.")
-    return Principal(kind=SESSION, tenant_id=tenant, owner_type=USER, owner_id=subject, roles=frozenset(roles))
-
-
+    return Principal(
+        kind=SESSION, tenant_id=tenant, owner_type=USER, owner_id=subject, roles=frozenset(roles)
+    )

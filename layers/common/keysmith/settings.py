@@ -19,7 +19,7 @@ class SettingsError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Settings:
     table_name: str
-    token_prefix: str = "ks"
+    token_prefix: str = "ks"  # noqa: S105 - the public key prefix, not a secret
     allowed_scopes: tuple[str, ...] = ("read", "write")
     max_key_lifetime_days: int = 0
     retention_days: int = 30

@@ -96,6 +96,12 @@ def _guard() -> Iterator[None]:
         raise StoreUnavailable(type(error).__name__) from error
 
 
+def _condition_failed(error: ClientError) -> ConditionFailed:
+    response: dict[str, Any] = dict(error.response)
+    old: dict[str, Any] | None = response.get("Item")
+    return ConditionFailed(from_item(old) if old and "key_hash" in old else None, old)
+
+
 def _is_condition_failure(error: ClientError) -> bool:
     return bool(error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException")
 
@@ -124,7 +130,11 @@ def decode_cursor(cursor: str, index: str, partition: str, binding: str) -> dict
         raise BadCursor("cursor is not one this service issued") from None
     part_name = _INDEX_PARTITION[index]
     expected = {"id", "created_sk", part_name, "b"}
-    if not isinstance(data, dict) or set(data) != expected or not all(isinstance(v, str) for v in data.values()):
+    if (
+        not isinstance(data, dict)
+        or set(data) != expected
+        or not all(isinstance(v, str) for v in data.values())
+    ):
         raise BadCursor("cursor is not one this service issued")
     if data["b"] != binding or data[part_name] != partition:
         raise BadCursor("cursor belongs to another listing")
@@ -142,13 +152,17 @@ class KeyStore:
     def get(self, key_id: str) -> KeyRecord | None:
         """One consistent primary-key read."""
         with _guard():
-            answer = self.client.get_item(TableName=self.table, Key={"id": {"S": key_id}}, ConsistentRead=True)
+            answer = self.client.get_item(
+                TableName=self.table, Key={"id": {"S": key_id}}, ConsistentRead=True
+            )
         item = answer.get("Item")
         return from_item(item) if item is not None and "key_hash" in item else None
 
     def get_raw(self, item_id: str) -> dict[str, Any] | None:
         with _guard():
-            answer = self.client.get_item(TableName=self.table, Key={"id": {"S": item_id}}, ConsistentRead=True)
+            answer = self.client.get_item(
+                TableName=self.table, Key={"id": {"S": item_id}}, ConsistentRead=True
+            )
         item: dict[str, Any] | None = answer.get("Item")
         return item
 
@@ -217,8 +231,7 @@ class KeyStore:
                 )
         except ClientError as error:
             if _is_condition_failure(error):
-                old = error.response.get("Item")
-                raise ConditionFailed(from_item(old) if old and "key_hash" in old else None, old) from None
+                raise _condition_failed(error) from None
             raise
         return from_item(answer["Attributes"])
 
@@ -280,8 +293,7 @@ class KeyStore:
                 self.client.delete_item(**request)
         except ClientError as error:
             if _is_condition_failure(error):
-                old = error.response.get("Item")
-                raise ConditionFailed(from_item(old) if old and "key_hash" in old else None, old) from None
+                raise _condition_failed(error) from None
             raise
 
     def transact(self, actions: list[dict[str, Any]]) -> None:
@@ -292,8 +304,8 @@ class KeyStore:
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
                 raise
-            reasons = [
-                (reason.get("Code", "None"), reason.get("Item"))
+            reasons: list[tuple[str, dict[str, Any] | None]] = [
+                (str(reason.get("Code", "None")), dict(reason["Item"]) if reason.get("Item") else None)
                 for reason in error.response.get("CancellationReasons", [])
             ]
             codes = {code for code, _ in reasons}

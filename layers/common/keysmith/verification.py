@@ -29,6 +29,7 @@ INSUFFICIENT_SCOPE = "INSUFFICIENT_SCOPE"
 WRONG_ENVIRONMENT = "WRONG_ENVIRONMENT"
 _STATUS_CODES = {EXPIRED: CODE_EXPIRED, SUSPENDED: CODE_SUSPENDED, REVOKED: CODE_REVOKED}
 
+
 @dataclass(frozen=True, slots=True)
 class Verification:
     code: str
@@ -138,7 +139,8 @@ class Verifier:
                 Key={"id": {"S": record.id}},
                 UpdateExpression=expression,
                 ConditionExpression=(
-                    "attribute_exists(id) AND (attribute_not_exists(last_used_at) OR last_used_at <= :threshold)"
+                    "attribute_exists(id) AND "
+                    "(attribute_not_exists(last_used_at) OR last_used_at <= :threshold)"
                 ),
                 ExpressionAttributeValues=values,
             )
