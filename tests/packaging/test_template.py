@@ -1,0 +1,254 @@
+"""template.yaml against the code and the contract, without building anything (fast).
+
+Routes match keysmith.routes, every function has its code, its own log group and a least-privilege
+policy, the table is the one the store expects, and the environment parses as the layer's settings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import boto3
+import pytest
+from keysmith.routes import ROUTES
+from keysmith.settings import Settings
+from moto import mock_aws
+
+from local.template import (
+    functions,
+    global_environment,
+    load_template,
+    table_definition,
+    ttl_attribute,
+)
+from tests.packaging.sam import REPO
+
+TEMPLATE = load_template(REPO / "template.yaml")
+FUNCTIONS = functions(TEMPLATE)
+RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
+ENV_NAMES = {
+    "TABLE_NAME",
+    "TOKEN_PREFIX",
+    "ALLOWED_SCOPES",
+    "MAX_KEY_LIFETIME_DAYS",
+    "RETENTION_DAYS",
+    "JWKS_URL",
+    "JWT_ISSUER",
+    "JWT_AUDIENCE",
+    "TENANT_CLAIM",
+    "ROLES_CLAIM",
+    "LAST_USED_RESOLUTION_SECONDS",
+    "VERIFY_CACHE_TTL_SECONDS",
+    "POWERTOOLS_SERVICE_NAME",
+    "POWERTOOLS_METRICS_NAMESPACE",
+    "POWERTOOLS_LOG_LEVEL",
+}
+# Actions that read or change more than the operation needs: never granted to any function.
+FORBIDDEN_ACTIONS = re.compile(r"^(\*|dynamodb:\*|dynamodb:Scan|dynamodb:Batch\w+|dynamodb:PartiQL\w+)$")
+
+
+def _of_type(kind: str) -> dict[str, Mapping[str, Any]]:
+    return {name: r for name, r in RESOURCES.items() if r.get("Type") == kind}
+
+
+def test_every_route_has_exactly_one_function_and_every_function_route_is_known() -> None:
+    served = Counter((r.method, r.path) for f in FUNCTIONS for r in f.routes if r.path != "$default")
+    assert set(served) == set(ROUTES), (
+        f"only in template: {set(served) - set(ROUTES)}; only in keysmith.routes: {set(ROUTES) - set(served)}"
+    )
+    assert all(count == 1 for count in served.values()), f"served twice: {served}"
+
+
+def test_the_default_route_goes_to_the_fallback_function() -> None:
+    catch_all = [(f.logical_id, r) for f in FUNCTIONS for r in f.routes if r.path == "$default"]
+    assert len(catch_all) == 1
+    logical_id, route = catch_all[0]
+    assert logical_id == "FallbackFunction"
+    assert route.method == "ANY" and route.auth is None and route.route_key == "$default"
+
+
+def test_auth_per_route() -> None:
+    """Only whoami uses the Lambda authorizer, verify is IAM, the rest check credentials themselves."""
+    auth = {f.logical_id: r.auth for f in FUNCTIONS for r in f.routes}
+    assert auth.pop("WhoamiFunction") == "KeyAuthorizer"
+    assert auth.pop("VerifyFunction") == "AWS_IAM"
+    assert set(auth.values()) == {None}
+    api_auth = RESOURCES["HttpApi"]["Properties"]["Auth"]
+    assert "DefaultAuthorizer" not in api_auth, "the Lambda authorizer must not guard every route"
+    assert api_auth.get("EnableIamAuthorizer") is True
+    authorizer = api_auth["Authorizers"]["KeyAuthorizer"]
+    assert authorizer["FunctionArn"] == {"Fn::GetAtt": ["AuthorizerFunction", "Arn"]}
+    assert authorizer["AuthorizerPayloadFormatVersion"] == "2.0"
+    assert authorizer["EnableSimpleResponses"] is True
+    assert authorizer["Identity"]["Headers"] == ["Authorization"]
+    # SAM adds the lambda:InvokeFunction permission for API Gateway only when asked to.
+    assert authorizer.get("EnableFunctionDefaultPermissions") is True
+
+
+def test_every_function_folder_has_its_handler_module() -> None:
+    missing = [
+        f"{f.logical_id}: {f.code_uri}/{f.module}.py"
+        for f in FUNCTIONS
+        if not (REPO / f.code_uri / f"{f.module}.py").is_file()
+    ]
+    assert not missing, f"functions without code yet: {missing}"
+
+
+def test_every_function_has_its_own_log_group_with_retention() -> None:
+    groups = _of_type("AWS::Logs::LogGroup")
+    by_name = {
+        str(g["Properties"]["LogGroupName"].get("Fn::Sub")): g["Properties"]
+        for g in groups.values()
+        if isinstance(g["Properties"].get("LogGroupName"), Mapping)
+    }
+    for function in FUNCTIONS:
+        group = by_name.get(f"/aws/lambda/${{{function.logical_id}}}")
+        assert group is not None, (
+            f"{function.logical_id} has no /aws/lambda/${{{function.logical_id}}} log group"
+        )
+        assert group.get("RetentionInDays"), f"{function.logical_id}'s log group keeps logs forever"
+
+
+def _statements(function_properties: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    for policy in function_properties.get("Policies") or []:
+        assert isinstance(policy, Mapping) and set(policy) == {"Statement"}, (
+            f"only hand-written statements, no managed policies or SAM policy templates: {policy}"
+        )
+        yield from policy["Statement"]
+
+
+@pytest.mark.parametrize("function", FUNCTIONS, ids=[f.logical_id for f in FUNCTIONS])
+def test_function_policy_is_least_privilege(function: Any) -> None:
+    for statement in _statements(function.properties):
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert statement["Effect"] == "Allow"
+        assert not [a for a in actions if FORBIDDEN_ACTIONS.match(a)], f"{function.logical_id}: {actions}"
+        assert all(a.startswith("dynamodb:") for a in actions)
+        resource = statement["Resource"]
+        assert resource != "*", f"{function.logical_id}: a statement on every resource"
+        assert "KeysTable" in str(resource)
+
+
+def _actions(logical_id: str) -> set[str]:
+    function = next(f for f in FUNCTIONS if f.logical_id == logical_id)
+    found: set[str] = set()
+    for statement in _statements(function.properties):
+        action = statement["Action"]
+        found.update(action if isinstance(action, list) else [action])
+    return found
+
+
+def test_table_access_per_function() -> None:
+    """What each operation does to the table (see DESIGN.md's request budget)."""
+    authenticate = {"dynamodb:GetItem", "dynamodb:UpdateItem"}  # an API-key caller: read + last-used
+    assert _actions("ListKeysFunction") == authenticate | {"dynamodb:Query"}
+    assert _actions("CreateKeyFunction") == authenticate | {"dynamodb:PutItem", "dynamodb:ConditionCheckItem"}
+    assert _actions("RotateKeyFunction") == authenticate | {"dynamodb:PutItem"}
+    assert _actions("DeleteKeyFunction") == authenticate | {"dynamodb:DeleteItem"}
+    for name in ("Get", "Update", "Suspend", "Activate", "Revoke"):
+        assert _actions(f"{name}KeyFunction") == authenticate
+    assert _actions("VerifyFunction") == authenticate
+    assert _actions("AuthorizerFunction") == authenticate
+    for logical_id in ("WhoamiFunction", "OpenApiFunction", "FallbackFunction"):
+        assert _actions(logical_id) == set(), f"{logical_id} needs no table access"
+
+
+def test_queries_only_on_the_indexes() -> None:
+    function = next(f for f in FUNCTIONS if f.logical_id == "ListKeysFunction")
+    for statement in _statements(function.properties):
+        if "dynamodb:Query" in statement["Action"]:
+            assert statement["Resource"] == {"Fn::Sub": "${KeysTable.Arn}/index/*"}
+
+
+def test_table_has_ttl_pitr_and_the_store_indexes() -> None:
+    (table,) = _of_type("AWS::DynamoDB::Table").values()
+    properties = table["Properties"]
+    assert ttl_attribute(TEMPLATE) == "ttl"
+    assert properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert properties["SSESpecification"]["SSEEnabled"] is True
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+    definition = table_definition(TEMPLATE)
+    assert definition["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    indexes = {i["IndexName"]: i for i in definition["GlobalSecondaryIndexes"]}
+    assert set(indexes) == {"by_tenant", "by_owner"}
+    assert [k["AttributeName"] for k in indexes["by_tenant"]["KeySchema"]] == ["tenant_id", "created_sk"]
+    assert [k["AttributeName"] for k in indexes["by_owner"]["KeySchema"]] == ["owner_key", "created_sk"]
+    assert all(i["Projection"] == {"ProjectionType": "ALL"} for i in indexes.values())
+
+
+def test_table_definition_creates_a_table() -> None:
+    """local.template.table_definition is what tests and the local server pass to create_table."""
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        client.create_table(TableName="keysmith-keys", **table_definition(TEMPLATE))
+        described = client.describe_table(TableName="keysmith-keys")["Table"]
+    assert {i["IndexName"] for i in described["GlobalSecondaryIndexes"]} == {"by_tenant", "by_owner"}
+
+
+def test_globals_and_environment() -> None:
+    function_globals = TEMPLATE["Globals"]["Function"]
+    assert function_globals["Runtime"] == "python3.13"
+    assert function_globals["Architectures"] == ["arm64"]
+    assert function_globals["Handler"] == "app.handler"
+    assert function_globals["Tracing"] == "Active"
+    assert function_globals["Layers"] == [{"Ref": "CommonLayer"}]
+    environment = global_environment(TEMPLATE)
+    assert set(environment) == ENV_NAMES
+    settings = Settings.from_env(environment)
+    assert settings.table_name == "keysmith-keys"
+    assert settings.token_prefix == "ks"
+    assert settings.allowed_scopes == ("read", "write")
+    assert settings.max_key_lifetime_days == 0 and settings.retention_days == 30
+    assert settings.last_used_resolution_seconds == 60 and settings.verify_cache_ttl_seconds == 0
+    assert environment["POWERTOOLS_SERVICE_NAME"] == "keysmith"
+    assert environment["POWERTOOLS_LOG_LEVEL"] == "INFO"
+
+
+def test_environment_follows_parameter_overrides() -> None:
+    environment = global_environment(
+        TEMPLATE, {"TABLE_NAME": "t1"}, {"AllowedScopes": "read,write,admin", "TokenPrefix": "acme"}
+    )
+    settings = Settings.from_env(environment)
+    assert (settings.table_name, settings.token_prefix) == ("t1", "acme")
+    assert settings.allowed_scopes == ("read", "write", "admin")
+
+
+def test_no_function_sets_its_own_copy_of_the_settings() -> None:
+    """Settings are global: a function-level override would make one function disagree with another."""
+    for function in FUNCTIONS:
+        own = (function.properties.get("Environment") or {}).get("Variables") or {}
+        assert not set(own) & ENV_NAMES, f"{function.logical_id} overrides {set(own) & ENV_NAMES}"
+
+
+def test_layer_is_built_by_sam_for_python_3_13_arm64() -> None:
+    layer = RESOURCES["CommonLayer"]
+    assert layer["Type"] == "AWS::Serverless::LayerVersion"
+    assert layer["Properties"]["ContentUri"] == "layers/common"
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    assert layer["Metadata"]["BuildMethod"] == "python3.13"
+    assert (REPO / "layers" / "common" / "requirements.txt").is_file()
+
+
+def test_outputs_export_the_authorizer() -> None:
+    outputs = TEMPLATE["Outputs"]
+    assert set(outputs) >= {"ApiUrl", "TableName", "AuthorizerFunctionArn", "CommonLayerArn"}
+    assert outputs["AuthorizerFunctionArn"]["Export"]["Name"] == {
+        "Fn::Sub": "${AWS::StackName}-AuthorizerFunctionArn"
+    }
+    authorizer = next(f for f in FUNCTIONS if f.logical_id == "AuthorizerFunction")
+    assert authorizer.routes == ()
+
+
+def test_every_parameter_has_a_default_and_is_documented_in_the_readme() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"^## Parameters\n(.*?)(?=^## |\Z)", readme, re.MULTILINE | re.DOTALL)
+    assert match, "README.md has no '## Parameters' section"
+    section = match.group(1)
+    for name, parameter in TEMPLATE["Parameters"].items():
+        assert "Default" in parameter, f"{name} has no default"
+        assert parameter.get("Description"), f"{name} has no Description"
+        assert f"`{name}`" in section, f"README's Parameters table does not list {name}"
