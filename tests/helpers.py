@@ -3,6 +3,7 @@ Gateway does for our routes, calls the functions' handlers, and decodes the answ
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import uuid
@@ -15,7 +16,6 @@ from urllib.parse import urlencode
 from keysmith.runtime import Runtime, set_runtime
 from keysmith.sessions import SessionVerifier, StaticJwks
 from keysmith.settings import Settings
-
 from local.openapi import load_function
 from local.sessions import LOCAL_AUDIENCE, LOCAL_ISSUER, SessionSigner
 from local.template import functions, load_template
@@ -131,7 +131,9 @@ class Api:
         body: str | None = None,
         headers: dict[str, str] | None = None,
         query: dict[str, str] | None = None,
+        raw_body: bytes | None = None,
     ) -> Reply:
+        """``raw_body`` is sent base64-encoded, as API Gateway sends a body that is not UTF-8."""
         all_headers = dict(headers or {})
         if token is not None:
             all_headers.setdefault("authorization", f"Bearer {token}")
@@ -153,6 +155,9 @@ class Api:
             query=query,
             body=body,
         )
+        if raw_body is not None:
+            event["body"] = base64.b64encode(raw_body).decode()
+            event["isBase64Encoded"] = True
         self.calls.append((method.upper(), path))
         result = handler_of(folder)(event, None)
         return Reply(int(result["statusCode"]), dict(result.get("headers") or {}), result.get("body") or "")

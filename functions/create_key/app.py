@@ -5,6 +5,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
 from keysmith.api import REQUIRED_BODY, current_principal, key_response, lambda_handler, problem_responses
 from keysmith.clock import parse_rfc3339
 from keysmith.keys import KeyService, NewKey

@@ -2,6 +2,7 @@
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
 from keysmith.api import current_principal, key_response, lambda_handler, problem_responses
 from keysmith.keys import KeyService
 from keysmith.models import ApiKey, json_content

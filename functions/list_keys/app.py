@@ -5,6 +5,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
 from keysmith import clock
 from keysmith.api import current_principal, json_response, lambda_handler, problem_responses
 from keysmith.keys import KeyService, ListFilter
