@@ -9,10 +9,10 @@ from typing import Any
 
 import boto3
 import pytest
-from keysmith.runtime import set_runtime
-from keysmith.store import client_config
 from moto import mock_aws
 
+from keysmith.runtime import set_runtime
+from keysmith.store import client_config
 from local.sessions import SessionSigner
 from local.template import load_template, table_definition
 from tests.helpers import ROOT, Api, install, test_settings

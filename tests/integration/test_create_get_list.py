@@ -6,7 +6,6 @@ import re
 import uuid
 
 from keysmith import tokens
-
 from tests.helpers import Api
 
 PROBLEM = "application/problem+json"
