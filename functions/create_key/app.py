@@ -1,18 +1,39 @@
-"""POST /v1/api-keys: create a key; the plaintext is in this response and nowhere else."""
+"""POST /v1/api-keys: create a key; the plaintext is in this response and nowhere else.
 
+With an ``Idempotency-Key`` header a retried create is safe: see ``keysmith.idempotency``.
+"""
+
+import json
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 
-from keysmith.api import REQUIRED_BODY, current_principal, key_response, lambda_handler, problem_responses
-from keysmith.clock import parse_rfc3339
+from keysmith import idempotency
+from keysmith.api import (
+    REQUIRED_BODY,
+    current_principal,
+    json_response,
+    key_response,
+    lambda_handler,
+    new_router,
+    problem_responses,
+)
+from keysmith.clock import now, parse_rfc3339
 from keysmith.keys import KeyService, NewKey
-from keysmith.models import CreatedApiKey, CreateKeyRequest, json_content
+from keysmith.models import ApiKey, CreatedApiKey, CreateKeyRequest, json_content
+from keysmith.records import to_api
 from keysmith.runtime import get_runtime
 
-router = APIGatewayHttpRouter()
+router = new_router()
+IDEMPOTENCY_KEY = Header(
+    description=(
+        "1-255 printable ASCII characters. A retry with the same key and body within 24 hours answers "
+        "200 with the key's current metadata (no `key`) and `Idempotent-Replayed: true`; the same key "
+        "with another body answers 422. Scoped to the caller."
+    ),
+    json_schema_extra={"minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7E]*[\\x21-\\x7E][\\x20-\\x7E]*$"},
+)
 
 
 @router.post(
@@ -22,12 +43,21 @@ router = APIGatewayHttpRouter()
     operation_id="createApiKey",
     tags=["api-keys"],
     responses={
+        200: {
+            "description": "A replay of an earlier create with the same Idempotency-Key and body: the key's "
+            "current metadata, without `key`, and the header `Idempotent-Replayed: true`.",
+            "content": json_content(ApiKey),
+        },
         201: {"description": "Created.", "content": json_content(CreatedApiKey)},
-        **problem_responses(400, 401, 403, 413, 415, 422, 503),
+        **problem_responses(400, 401, 403, 409, 413, 415, 422, 503),
     },
 )
-def create_key(body: Annotated[CreateKeyRequest, Body()]) -> Response[str]:
+def create_key(
+    body: Annotated[CreateKeyRequest, Body()],
+    idempotency_key: Annotated[str | None, IDEMPOTENCY_KEY] = None,
+) -> Response[str]:
     principal = current_principal(router)
+    header = idempotency.header_value(router.current_event.headers)
     request = NewKey(
         name=body.name,
         description=body.description,
@@ -38,8 +68,15 @@ def create_key(body: Annotated[CreateKeyRequest, Body()]) -> Response[str]:
         environment_id=body.environment_id,
         metadata=body.metadata or {},
     )
-    record, plaintext = KeyService(get_runtime()).create(principal, request)
-    return key_response(record, 201, plaintext)
+    service = KeyService(get_runtime())
+    if header is None:
+        record, plaintext = service.create(principal, request)
+        return key_response(record, 201, plaintext)
+    fingerprint = idempotency.fingerprint(json.loads(router.current_event.body or "{}"))
+    record, secret = idempotency.create_once(service, principal, request, header, fingerprint)
+    if secret is not None:
+        return key_response(record, 201, secret)
+    return json_response(200, to_api(record, now()), {"Idempotent-Replayed": "true"})
 
 
 handler = lambda_handler(router, body=REQUIRED_BODY, secret=True, metric="KeysCreated")

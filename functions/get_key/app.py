@@ -1,14 +1,13 @@
 """GET /v1/api-keys/{id}: one key the caller may see (others, and other tenants', are 404)."""
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from keysmith.api import current_principal, key_response, lambda_handler, problem_responses
+from keysmith.api import current_principal, key_response, lambda_handler, new_router, problem_responses
 from keysmith.keys import KeyService
 from keysmith.models import ApiKey, json_content
 from keysmith.runtime import get_runtime
 
-router = APIGatewayHttpRouter()
+router = new_router()
 
 
 @router.get(

@@ -4,17 +4,16 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from keysmith import clock
-from keysmith.api import current_principal, json_response, lambda_handler, problem_responses
+from keysmith.api import current_principal, json_response, lambda_handler, new_router, problem_responses
 from keysmith.keys import KeyService, ListFilter
 from keysmith.models import ApiKeyList, ListStatus, OwnerType, json_content
 from keysmith.principals import IDENTIFIER
 from keysmith.records import to_api
 from keysmith.runtime import get_runtime
 
-router = APIGatewayHttpRouter()
+router = new_router()
 ID_PATTERN = "^" + IDENTIFIER.pattern + "$"
 
 

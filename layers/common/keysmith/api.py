@@ -21,6 +21,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -59,7 +60,7 @@ PROBLEM_STATUSES = {
 }
 
 
-def problem_responses(*statuses: int) -> dict[int, dict[str, Any]]:
+def problem_responses(*statuses: int) -> dict[int, OpenAPIResponse]:
     """OpenAPI ``responses`` entries for the problem answers a route can give."""
     return {
         status: {
@@ -68,6 +69,12 @@ def problem_responses(*statuses: int) -> dict[int, dict[str, Any]]:
         }
         for status in statuses
     }
+
+
+def new_router() -> APIGatewayHttpRouter:
+    """The router a management function declares its one route on."""
+    router: APIGatewayHttpRouter = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
+    return router
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:
