@@ -32,7 +32,11 @@ IDEMPOTENCY_KEY = Header(
         "200 with the key's current metadata (no `key`) and `Idempotent-Replayed: true`; the same key "
         "with another body answers 422. Scoped to the caller."
     ),
-    json_schema_extra={"minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7E]*[\\x21-\\x7E][\\x20-\\x7E]*$"},
+    json_schema_extra={
+        "minLength": 1,
+        "maxLength": 255,
+        "pattern": "^[\\x20-\\x7E]*[\\x21-\\x7E][\\x20-\\x7E]*$",
+    },
 )
 
 
