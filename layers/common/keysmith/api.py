@@ -1,5 +1,6 @@
 """The HTTP plumbing every management function shares: the resolver with its error mapping, the
-request guard (size, media type, JSON), the principal, and the Lambda entry point.
+request guard (size, media type, JSON: defined in ``keysmith.requests``, which the lean verify
+handler shares), the principal, and the Lambda entry point.
 
 A handler module is a route and a call::
 
@@ -13,8 +14,6 @@ A handler module is a route and a call::
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Callable
 from typing import Any
@@ -40,12 +39,13 @@ from keysmith.problems import (
     unavailable,
 )
 from keysmith.records import KeyRecord, to_api
+from keysmith.requests import MAX_BODY_BYTES as MAX_BODY_BYTES  # re-exported for the handlers
+from keysmith.requests import NO_BODY as NO_BODY
+from keysmith.requests import OPTIONAL_BODY as OPTIONAL_BODY
+from keysmith.requests import REQUIRED_BODY as REQUIRED_BODY
+from keysmith.requests import guard_request as guard_request
 from keysmith.runtime import get_runtime
 from keysmith.store import StoreUnavailable
-
-MAX_BODY_BYTES = 16 * 1024
-MAX_JSON_DEPTH = 32
-NO_BODY, OPTIONAL_BODY, REQUIRED_BODY = "none", "optional", "required"
 
 PROBLEM_STATUSES = {
     400: "Malformed request (not JSON, not an object, bad cursor or query).",
@@ -168,57 +168,6 @@ def create_app(router: APIGatewayHttpRouter) -> APIGatewayHttpResolver:
 
 
 # --- the request guard and the Lambda entry point --------------------------------------------
-
-
-def _depth(value: Any, limit: int) -> int:
-    stack = [(value, 1)]
-    deepest = 0
-    while stack:
-        item, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if deepest > limit:
-            return deepest
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
-    return deepest
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def guard_request(event: dict[str, Any], body_rule: str) -> Problem | None:
-    """413, 415 and 400 before any routing; on success the event body is plain UTF-8 JSON text."""
-    raw = event.get("body") or ""
-    if event.get("isBase64Encoded"):
-        try:
-            data = base64.b64decode(raw, validate=True)
-        except (binascii.Error, ValueError):
-            return Problem("malformed-request", "The request body is not valid base64.")
-    else:
-        data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else b""
-    if len(data) > MAX_BODY_BYTES:
-        return Problem("payload-too-large", f"The request body is over {MAX_BODY_BYTES} bytes.")
-    if body_rule == NO_BODY or (body_rule == OPTIONAL_BODY and not data.strip()):
-        return None
-    headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
-    media_type = str(headers.get("content-type", "")).split(";", 1)[0].strip().lower()
-    if media_type != "application/json":
-        return Problem("unsupported-media-type", "Send the body as JSON with Content-Type: application/json.")
-    try:
-        text = data.decode("utf-8")
-        parsed = json.loads(text, parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return Problem("malformed-request", "The request body is not valid UTF-8 JSON.")
-    if not isinstance(parsed, dict):
-        return Problem("malformed-request", "The request body must be a JSON object.")
-    if _depth(parsed, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
-        return Problem("malformed-request", f"The request body nests deeper than {MAX_JSON_DEPTH} levels.")
-    event["body"] = text
-    event["isBase64Encoded"] = False
-    return None
 
 
 class _Context:
