@@ -37,6 +37,10 @@ _UNAVAILABLE_CODES = frozenset(
         "TransactionConflictException",
         "TransactionInProgressException",
         "LimitExceededException",
+        # TransactWriteItems cancellation reason codes (CancellationReasons[].Code) for the same faults
+        "ThrottlingError",
+        "ProvisionedThroughputExceeded",
+        "TransactionConflict",
     }
 )
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
