@@ -1,0 +1,405 @@
+"""local/events.py: API Gateway (HTTP API, payload 2.0) as the local server reproduces it. No sockets."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from local.events import (
+    Authorizer,
+    HttpRequest,
+    InvalidLambdaResult,
+    LambdaContext,
+    Route,
+    authorizer_decision,
+    build_authorizer_event,
+    build_event,
+    format_request_time,
+    gateway_error,
+    identity_values,
+    match_route,
+    new_request_id,
+    template_routes,
+    to_http_response,
+)
+from local.template import TemplateError, load_template
+
+ROUTES = template_routes(load_template())
+
+
+def route_of(method: str, path: str) -> tuple[str, str, dict[str, str]]:
+    match = match_route(ROUTES, method, path)
+    assert match is not None
+    return match.route.function, match.route.route_key, match.path_parameters
+
+
+# ------------------------------------------------------------------------------ the template's routes
+def test_every_route_of_the_template_is_read_with_its_authorization() -> None:
+    by_key = {route.route_key: route for route in ROUTES}
+    assert set(by_key) == {
+        "POST /v1/api-keys",
+        "GET /v1/api-keys",
+        "GET /v1/api-keys/{id}",
+        "PATCH /v1/api-keys/{id}",
+        "DELETE /v1/api-keys/{id}",
+        "POST /v1/api-keys/{id}/suspend",
+        "POST /v1/api-keys/{id}/activate",
+        "POST /v1/api-keys/{id}/revoke",
+        "POST /v1/api-keys/{id}/rotate",
+        "POST /v1/verify",
+        "GET /v1/whoami",
+        "GET /v1/openapi.json",
+        "$default",
+    }
+    assert by_key["GET /v1/whoami"].authorizer == Authorizer(
+        "KeyAuthorizer", "AuthorizerFunction", ("$request.header.Authorization",)
+    )
+    assert by_key["POST /v1/verify"].iam and by_key["POST /v1/verify"].authorizer is None
+    assert by_key["$default"].function == "FallbackFunction"
+    assert not any(
+        r.authorizer or r.iam for k, r in by_key.items() if k not in ("GET /v1/whoami", "POST /v1/verify")
+    )
+
+
+def test_an_unknown_authorizer_or_a_default_authorizer_is_refused() -> None:
+    template = load_template()
+    template["Resources"]["WhoamiFunction"]["Properties"]["Events"]["Api"]["Properties"]["Auth"] = {
+        "Authorizer": "Nope"
+    }
+    with pytest.raises(TemplateError, match="Nope"):
+        template_routes(template)
+    template = load_template()
+    template["Resources"]["HttpApi"]["Properties"]["Auth"]["DefaultAuthorizer"] = "KeyAuthorizer"
+    with pytest.raises(TemplateError, match="DefaultAuthorizer"):
+        template_routes(template)
+
+
+# ------------------------------------------------------------------------------ route matching
+@pytest.mark.parametrize(
+    ("method", "path", "function", "route_key", "params"),
+    [
+        ("POST", "/v1/api-keys", "CreateKeyFunction", "POST /v1/api-keys", {}),
+        ("GET", "/v1/api-keys", "ListKeysFunction", "GET /v1/api-keys", {}),
+        ("get", "/v1/api-keys/abc", "GetKeyFunction", "GET /v1/api-keys/{id}", {"id": "abc"}),
+        ("PATCH", "/v1/api-keys/abc", "UpdateKeyFunction", "PATCH /v1/api-keys/{id}", {"id": "abc"}),
+        ("DELETE", "/v1/api-keys/abc", "DeleteKeyFunction", "DELETE /v1/api-keys/{id}", {"id": "abc"}),
+        (
+            "POST",
+            "/v1/api-keys/a%20b/rotate",
+            "RotateKeyFunction",
+            "POST /v1/api-keys/{id}/rotate",
+            {"id": "a b"},
+        ),
+        ("POST", "/v1/verify", "VerifyFunction", "POST /v1/verify", {}),
+        ("GET", "/v1/whoami", "WhoamiFunction", "GET /v1/whoami", {}),
+        ("GET", "/v1/openapi.json", "OpenApiFunction", "GET /v1/openapi.json", {}),
+        # No route: the $default route (the fallback answers 404 or 405).
+        ("PUT", "/v1/api-keys", "FallbackFunction", "$default", {}),
+        ("GET", "/v1/verify", "FallbackFunction", "$default", {}),
+        ("GET", "/nope", "FallbackFunction", "$default", {}),
+        ("GET", "/", "FallbackFunction", "$default", {}),
+        ("GET", "/v1/api-keys/", "FallbackFunction", "$default", {}),
+        ("GET", "/v1/api-keys/abc/", "FallbackFunction", "$default", {}),
+        ("POST", "/v1/api-keys/abc/explode", "FallbackFunction", "$default", {}),
+        ("GET", "/V1/api-keys", "FallbackFunction", "$default", {}),
+    ],
+)
+def test_requests_reach_the_route_api_gateway_would_pick(
+    method: str, path: str, function: str, route_key: str, params: dict[str, str]
+) -> None:
+    assert route_of(method, path) == (function, route_key, params)
+
+
+def test_the_most_specific_route_wins_and_a_method_beats_any() -> None:
+    routes = [
+        Route("ANY", "/{proxy+}", "Greedy"),
+        Route("GET", "/items/{id}", "Item"),
+        Route("GET", "/items/special", "Special"),
+        Route("ANY", "/items/special", "AnySpecial"),
+        Route("GET", "/items/{id}/{sub}", "Sub"),
+    ]
+    pick = {
+        path: (m.route.function, m.path_parameters) if (m := match_route(routes, "GET", path)) else None
+        for path in ("/items/special", "/items/7", "/items/7/x", "/other/deep/path", "/")
+    }
+    assert pick == {
+        "/items/special": ("Special", {}),
+        "/items/7": ("Item", {"id": "7"}),
+        "/items/7/x": ("Sub", {"id": "7", "sub": "x"}),
+        "/other/deep/path": ("Greedy", {"proxy": "other/deep/path"}),
+        "/": None,  # a greedy variable needs at least one segment, and there is no $default
+    }
+    assert match_route(routes, "POST", "/items/special").route.function == "AnySpecial"  # type: ignore[union-attr]
+
+
+def test_no_route_and_no_default_route_is_none() -> None:
+    assert match_route([Route("GET", "/a", "A")], "GET", "/b") is None
+
+
+# ------------------------------------------------------------------------------ the integration event
+def request(
+    method: str = "GET",
+    target: str = "/v1/api-keys",
+    headers: list[tuple[str, str]] | None = None,
+    body: bytes = b"",
+) -> HttpRequest:
+    return HttpRequest.from_target(
+        method,
+        target,
+        headers if headers is not None else [("Host", "127.0.0.1:3000"), ("User-Agent", "curl/8.5")],
+        body,
+        source_ip="192.0.2.7",
+    )
+
+
+def event_for(req: HttpRequest, **kwargs: Any) -> dict[str, Any]:
+    match = match_route(ROUTES, req.method, req.raw_path)
+    assert match is not None
+    return build_event(req, match, request_id="Ab3dEfGhIjKlMnO=", epoch_ms=1583348638390, **kwargs)
+
+
+def test_a_get_event_has_the_payload_2_0_shape() -> None:
+    event = event_for(request("GET", "/v1/api-keys/k_1?limit=5&status=active"))
+    assert event == {
+        "version": "2.0",
+        "routeKey": "GET /v1/api-keys/{id}",
+        "rawPath": "/v1/api-keys/k_1",
+        "rawQueryString": "limit=5&status=active",
+        "headers": {
+            "host": "127.0.0.1:3000",
+            "user-agent": "curl/8.5",
+            "x-forwarded-for": "192.0.2.7",
+            "x-forwarded-port": "3000",
+            "x-forwarded-proto": "http",
+            "x-amzn-trace-id": event["headers"]["x-amzn-trace-id"],
+        },
+        "queryStringParameters": {"limit": "5", "status": "active"},
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "local",
+            "domainName": "127.0.0.1",
+            "domainPrefix": "127",
+            "http": {
+                "method": "GET",
+                "path": "/v1/api-keys/k_1",
+                "protocol": "HTTP/1.1",
+                "sourceIp": "192.0.2.7",
+                "userAgent": "curl/8.5",
+            },
+            "requestId": "Ab3dEfGhIjKlMnO=",
+            "routeKey": "GET /v1/api-keys/{id}",
+            "stage": "$default",
+            "time": "04/Mar/2020:19:03:58 +0000",
+            "timeEpoch": 1583348638390,
+        },
+        "pathParameters": {"id": "k_1"},
+        "isBase64Encoded": False,
+    }
+    assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}", event["headers"]["x-amzn-trace-id"])
+
+
+def test_headers_are_lower_cased_and_repeats_joined_and_cookies_split_out() -> None:
+    headers = [
+        ("Host", "localhost:3000"),
+        ("X-Thing", "a"),
+        ("x-thing", "b"),
+        ("Cookie", "a=1; b=2"),
+        ("Cookie", "c=3"),
+        ("X-Forwarded-For", "203.0.113.9"),
+    ]
+    event = event_for(request("GET", "/v1/whoami", headers))
+    assert event["headers"]["x-thing"] == "a,b"
+    assert "cookie" not in event["headers"]
+    assert event["cookies"] == ["a=1", "b=2", "c=3"]
+    assert event["headers"]["x-forwarded-for"] == "203.0.113.9, 192.0.2.7"
+    assert event["requestContext"]["domainName"] == "localhost"
+    assert event["requestContext"]["http"]["userAgent"] == ""
+
+
+def test_repeated_query_values_are_comma_joined_and_decoded_and_the_raw_string_kept() -> None:
+    event = event_for(request("GET", "/v1/api-keys?status=active&status=revoked&owner_id=u%201&flag="))
+    assert event["rawQueryString"] == "status=active&status=revoked&owner_id=u%201&flag="
+    assert event["queryStringParameters"] == {"status": "active,revoked", "owner_id": "u 1", "flag": ""}
+
+
+def test_no_query_no_cookies_no_path_parameters_means_no_such_members() -> None:
+    event = event_for(request("GET", "/nowhere"))
+    assert event["routeKey"] == event["requestContext"]["routeKey"] == "$default"
+    assert event["rawQueryString"] == ""
+    for member in ("queryStringParameters", "cookies", "pathParameters", "body"):
+        assert member not in event
+    assert event["isBase64Encoded"] is False
+
+
+def test_a_utf8_body_is_text_and_anything_else_base64() -> None:
+    text = event_for(request("POST", "/v1/api-keys", body='{"name": "été"}'.encode()))
+    assert (text["body"], text["isBase64Encoded"]) == ('{"name": "été"}', False)
+    raw = bytes([0xFF, 0x00, 0x80])
+    binary = event_for(request("POST", "/v1/api-keys", body=raw))
+    assert binary["isBase64Encoded"] is True
+    assert base64.b64decode(binary["body"]) == raw
+
+
+def test_a_lambda_authorizer_context_and_the_iam_caller_land_in_request_context() -> None:
+    context = {"key_id": "k", "tenant_id": "acme", "scopes": "read write"}
+    whoami = event_for(request("GET", "/v1/whoami"), authorizer_context=context)
+    assert whoami["requestContext"]["authorizer"] == {"lambda": context}
+    verify = event_for(request("POST", "/v1/verify", body=b"{}"))
+    assert verify["requestContext"]["authorizer"]["iam"]["accountId"] == "123456789012"
+    assert "authorizer" not in event_for(request("GET", "/v1/api-keys"))["requestContext"]
+
+
+def test_request_time_and_ids_look_like_api_gateways() -> None:
+    assert format_request_time(0) == "01/Jan/1970:00:00:00 +0000"
+    assert re.fullmatch(r"[A-Za-z0-9+/]{15}=", new_request_id())
+    assert new_request_id() != new_request_id()
+
+
+# ------------------------------------------------------------------------------ the authorizer
+def test_the_authorizer_event_is_a_payload_2_0_request_event_without_body() -> None:
+    req = request(
+        "GET",
+        "/v1/whoami?x=1",
+        [("Host", "127.0.0.1:3000"), ("Authorization", "Bearer ks_abc"), ("User-Agent", "t")],
+        b"ignored",
+    )
+    match = match_route(ROUTES, "GET", "/v1/whoami")
+    assert match is not None and match.route.authorizer is not None
+    identity = identity_values(req, match.route.authorizer.identity_sources)
+    assert identity == ["Bearer ks_abc"]
+    event = build_authorizer_event(req, match, request_id="r", identity_source=identity, epoch_ms=0)
+    assert event["version"] == "2.0"
+    assert event["type"] == "REQUEST"
+    assert event["routeArn"] == "arn:aws:execute-api:us-east-1:123456789012:local/$default/GET/v1/whoami"
+    assert event["identitySource"] == ["Bearer ks_abc"]
+    assert event["routeKey"] == "GET /v1/whoami"
+    assert event["headers"]["authorization"] == "Bearer ks_abc"
+    assert event["queryStringParameters"] == {"x": "1"}
+    assert event["requestContext"]["requestId"] == "r"
+    assert "body" not in event and "isBase64Encoded" not in event
+
+
+@pytest.mark.parametrize("headers", [[], [("Authorization", "")], [("Authorization", "   ")]])
+def test_a_missing_or_empty_identity_source_means_no_identity(headers: list[tuple[str, str]]) -> None:
+    assert identity_values(request("GET", "/v1/whoami", headers), ["$request.header.Authorization"]) is None
+
+
+def test_identity_from_the_query_string_and_unsupported_sources() -> None:
+    req = request("GET", "/v1/whoami?token=t1")
+    assert identity_values(req, ["$request.querystring.token"]) == ["t1"]
+    with pytest.raises(ValueError, match="not supported"):
+        identity_values(req, ["$context.identity.sourceIp"])
+
+
+def test_simple_responses_are_read_and_anything_else_is_an_error() -> None:
+    assert authorizer_decision({"isAuthorized": True, "context": {"a": "b"}}) == (True, {"a": "b"})
+    assert authorizer_decision({"isAuthorized": False}) == (False, {})
+    for bad in (None, "yes", {"isAuthorized": "true"}, {"isAuthorized": True, "context": ["x"]}):
+        with pytest.raises(InvalidLambdaResult):
+            authorizer_decision(bad)
+
+
+# ------------------------------------------------------------------------------ responses
+def test_a_full_response_is_sent_as_is_with_cookies_as_set_cookie_headers() -> None:
+    response = to_http_response(
+        {
+            "statusCode": 201,
+            "headers": {"Content-Type": "application/json", "X-Count": 3, "X-Flag": True},
+            "cookies": ["a=1; Secure", "b=2"],
+            "body": '{"ok":true}',
+            "isBase64Encoded": False,
+        }
+    )
+    assert response.status == 201
+    assert response.headers == (
+        ("Content-Type", "application/json"),
+        ("X-Count", "3"),
+        ("X-Flag", "true"),
+        ("set-cookie", "a=1; Secure"),
+        ("set-cookie", "b=2"),
+    )
+    assert response.body == b'{"ok":true}'
+    assert response.header("content-type") == "application/json"
+
+
+def test_base64_bodies_are_decoded_and_a_missing_body_is_empty() -> None:
+    encoded = base64.b64encode(b"\x00\x01").decode()
+    assert to_http_response({"statusCode": 200, "body": encoded, "isBase64Encoded": True}).body == b"\x00\x01"
+    assert to_http_response({"statusCode": 204}).body == b""
+
+
+@pytest.mark.parametrize(
+    ("result", "body"),
+    [
+        ({"message": "hi"}, b'{"message": "hi"}'),
+        ("Hello from Lambda!", b"Hello from Lambda!"),
+        ([1, 2], b"[1, 2]"),
+        (None, b"null"),
+    ],
+)
+def test_a_result_without_status_code_is_inferred_as_200_json(result: Any, body: bytes) -> None:
+    response = to_http_response(result)
+    assert (response.status, response.header("content-type"), response.body) == (
+        200,
+        "application/json",
+        body,
+    )
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        {"statusCode": "200", "body": ""},
+        {"statusCode": 99},
+        {"statusCode": True},
+        {"statusCode": 200, "body": {"not": "a string"}},
+        {"statusCode": 200, "headers": {"x": ["a", "b"]}},
+        {"statusCode": 200, "headers": ["x"]},
+        {"statusCode": 200, "cookies": "a=1"},
+        {"statusCode": 200, "body": "***", "isBase64Encoded": True},
+        {"statusCode": 200, "body": Decimal("1")},
+        {"amount": Decimal("1.5")},  # Lambda cannot serialize it: the invocation fails
+    ],
+)
+def test_a_result_api_gateway_cannot_use_is_an_error(result: Any) -> None:
+    with pytest.raises(InvalidLambdaResult):
+        to_http_response(result)
+
+
+def test_multi_value_headers_are_ignored_with_a_warning() -> None:
+    warnings: list[str] = []
+    response = to_http_response(
+        {"statusCode": 200, "multiValueHeaders": {"x": ["a", "b"]}, "body": ""}, warn=warnings.append
+    )
+    assert response.headers == ()
+    assert len(warnings) == 1 and "multiValueHeaders" in warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [(401, "Unauthorized"), (403, "Forbidden"), (404, "Not Found"), (500, "Internal Server Error")],
+)
+def test_api_gateways_own_answers(status: int, message: str) -> None:
+    response = gateway_error(status)
+    assert response.status == status
+    assert json.loads(response.body) == {"message": message}
+    assert response.header("Content-Type") == "application/json"
+
+
+# ------------------------------------------------------------------------------ Lambda context
+def test_the_lambda_context_counts_down_from_the_timeout() -> None:
+    context = LambdaContext("GetKeyFunction", timeout_seconds=2)
+    assert context.invoked_function_arn == "arn:aws:lambda:us-east-1:123456789012:function:GetKeyFunction"
+    assert context.log_group_name == "/aws/lambda/GetKeyFunction"
+    assert context.memory_limit_in_mb == "512"
+    first = context.get_remaining_time_in_millis()
+    assert 1000 < first <= 2000
+    time.sleep(0.02)
+    assert context.get_remaining_time_in_millis() < first
+    assert LambdaContext("F").aws_request_id != LambdaContext("F").aws_request_id
