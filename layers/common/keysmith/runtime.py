@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from keysmith import hotpath
 from keysmith.sessions import SessionVerifier
 from keysmith.settings import Settings, get_settings
-from keysmith.store import KeyStore, default_client
+from keysmith.store import KeyStore
 from keysmith.verification import Verifier
 
 
@@ -24,14 +25,8 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings, client: Any | None = None) -> Runtime:
-        store = KeyStore(client or default_client(settings.dynamodb_endpoint_url), settings.table_name)
-        verifier = Verifier(
-            store,
-            settings.token_prefix,
-            last_used_resolution_seconds=settings.last_used_resolution_seconds,
-            cache_ttl_seconds=settings.verify_cache_ttl_seconds,
-        )
-        return cls(settings, store, verifier, SessionVerifier(settings))
+        verifier = hotpath.build_verifier(settings, client)  # the one builder, shared with the hot path
+        return cls(settings, verifier.store, verifier, SessionVerifier(settings))
 
 
 _runtime: Runtime | None = None
@@ -47,3 +42,4 @@ def get_runtime() -> Runtime:
 def set_runtime(runtime: Runtime | None) -> None:
     global _runtime
     _runtime = runtime
+    hotpath.set_verifier(runtime.verifier if runtime is not None else None)  # the lean handlers' too

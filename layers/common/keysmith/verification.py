@@ -1,17 +1,25 @@
 """The one verification core: used by POST /v1/verify, the Lambda authorizer and the management
-API's API-key principals.
+API's API-key principals (``keysmith.authn``).
 
-Order: prefix and checksum (no I/O when they fail) -> SHA-256 -> id -> one consistent GetItem ->
-constant-time compare of the stored digest -> status, expiry, environment, scope.
+Order: prefix, length, alphabet and checksum (no I/O when they fail) -> SHA-256 -> id -> one
+consistent GetItem (or the optional in-process cache) -> constant-time compare of the stored digest
+-> status (revoked, expired, suspended) -> environment -> scopes. The first failing check is the
+answer's code.
 
-Import path: standard library, boto3 and Powertools Logger only. No pydantic, no web framework.
+Last-used (``record_use``) is written at most once per key per resolution window: the container
+remembers its own writes, the record read says whether another container wrote inside the window,
+and the conditional write settles races between containers. A failed write never fails the
+verification.
+
+Import path: standard library, botocore and the Powertools Logger only. No pydantic, no web
+framework, no PyJWT (see ``keysmith.hotpath`` for the process's lean runtime).
 """
 
 from __future__ import annotations
 
 import hmac
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from keysmith import clock, tokens
@@ -27,20 +35,42 @@ CODE_SUSPENDED = "SUSPENDED"
 CODE_REVOKED = "REVOKED"
 INSUFFICIENT_SCOPE = "INSUFFICIENT_SCOPE"
 WRONG_ENVIRONMENT = "WRONG_ENVIRONMENT"
+CODES = (
+    VALID,
+    MALFORMED,
+    NOT_FOUND,
+    CODE_EXPIRED,
+    CODE_SUSPENDED,
+    CODE_REVOKED,
+    INSUFFICIENT_SCOPE,
+    WRONG_ENVIRONMENT,
+)
 _STATUS_CODES = {EXPIRED: CODE_EXPIRED, SUSPENDED: CODE_SUSPENDED, REVOKED: CODE_REVOKED}
+
+# Longest client_ip / user_agent kept in last_used_* (longer values are cut, not refused).
+MAX_LAST_USED_TEXT = 512
+# Bounds on the per-container maps, so a flood of distinct keys cannot grow memory without end.
+MAX_CACHE_ENTRIES = 10_000
+MAX_WRITE_MARKS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
 class Verification:
     code: str
-    record: KeyRecord | None = None
+    record: KeyRecord | None = None  # None for MALFORMED and NOT_FOUND
 
     @property
     def valid(self) -> bool:
         return self.code == VALID
 
 
+_MALFORMED = Verification(MALFORMED)
+_NOT_FOUND = Verification(NOT_FOUND)
+
+
 class Verifier:
+    """Verifies keys against the store. One per process; safe to share between threads."""
+
     def __init__(
         self,
         store: KeyStore,
@@ -55,98 +85,117 @@ class Verifier:
         self.resolution = last_used_resolution_seconds
         self.cache_ttl = cache_ttl_seconds
         self.now = now
-        self._cache: dict[str, tuple[float, KeyRecord]] = {}
-        self._written: dict[str, float] = {}
+        self._cache: dict[str, tuple[float, KeyRecord]] = {}  # key id -> (fresh until, record)
+        self._written: dict[str, float] = {}  # key id -> when this container last wrote last-used
         self._lock = threading.Lock()
 
-    def lookup(self, key: object) -> tuple[str, KeyRecord | None]:
-        """MALFORMED, NOT_FOUND or the stored record of this exact key. Raises StoreUnavailable."""
+    # --- reading ----------------------------------------------------------------------------------
+    def lookup(self, key: object) -> Verification:
+        """MALFORMED, NOT_FOUND, or VALID with the stored record of exactly this key (status not
+        yet checked). Raises ``StoreUnavailable`` when the store throttles or fails."""
         if not isinstance(key, str) or not tokens.is_well_formed(key, self.prefix):
-            return MALFORMED, None
+            return _MALFORMED
         key_digest = tokens.digest(key)
         key_id = tokens.key_id(key_digest)
-        record = self._cached(key_id)
+        record = self._cached(key_id) if self.cache_ttl > 0 else None
         if record is None:
             record = self.store.get(key_id)
-            if record is not None and self.cache_ttl > 0:
-                with self._lock:
-                    self._cache[key_id] = (self.now() + self.cache_ttl, record)
-        if record is None or not hmac.compare_digest(record.key_hash, key_digest.hex()):
-            return NOT_FOUND, None
-        return VALID, record
+            if record is None:
+                return _NOT_FOUND  # never cached: a key created a moment ago must verify at once
+            if self.cache_ttl > 0:
+                self._remember(key_id, record)
+        # The id is only 128 bits of the digest: the full digest decides, in constant time.
+        if not hmac.compare_digest(record.key_hash, key_digest.hex()):
+            return _NOT_FOUND
+        return Verification(VALID, record)
 
     def verify(
         self,
         key: object,
-        required_scopes: Iterable[str] = (),
+        required_scopes: Collection[str] = (),
         environment_id: str | None = None,
     ) -> Verification:
-        code, record = self.lookup(key)
+        """The verdict on ``key`` for a request that needs ``required_scopes`` in ``environment_id``.
+
+        A key without an environment is valid in every environment of its tenant; with no
+        ``environment_id`` asked for, the key's own restriction is not checked.
+        """
+        found = self.lookup(key)
+        record = found.record
         if record is None:
-            return Verification(code)
+            return found
         status = record.effective_status(self.now())
-        if status in _STATUS_CODES:
-            return Verification(_STATUS_CODES[status], record)
+        code = _STATUS_CODES.get(status)
+        if code is not None:
+            return Verification(code, record)
         if environment_id is not None and record.environment_id not in (None, environment_id):
             return Verification(WRONG_ENVIRONMENT, record)
-        if not set(required_scopes).issubset(record.scopes):
+        if required_scopes and not all(scope in record.scopes for scope in required_scopes):
             return Verification(INSUFFICIENT_SCOPE, record)
-        return Verification(VALID, record)
+        return found
 
+    # --- the optional in-process cache ---------------------------------------------------------------
     def _cached(self, key_id: str) -> KeyRecord | None:
-        if self.cache_ttl <= 0:
+        entry = self._cache.get(key_id)
+        if entry is None:
             return None
+        if entry[0] <= self.now():
+            with self._lock:
+                self._cache.pop(key_id, None)
+            return None
+        return entry[1]
+
+    def _remember(self, key_id: str, record: KeyRecord) -> None:
+        now = self.now()
         with self._lock:
-            entry = self._cache.get(key_id)
-            if entry is None:
-                return None
-            if entry[0] <= self.now():
-                del self._cache[key_id]
-                return None
-            return entry[1]
+            if len(self._cache) >= MAX_CACHE_ENTRIES:
+                for stale in [k for k, (until, _) in self._cache.items() if until <= now]:
+                    del self._cache[stale]
+                if len(self._cache) >= MAX_CACHE_ENTRIES:
+                    self._cache.clear()
+            self._cache[key_id] = (now + self.cache_ttl, record)
 
+    def forget(self, key_id: str | None = None) -> None:
+        """Drop one cached record (or all of them)."""
+        with self._lock:
+            if key_id is None:
+                self._cache.clear()
+            else:
+                self._cache.pop(key_id, None)
+
+    # --- last used ------------------------------------------------------------------------------------
     def record_use(self, record: KeyRecord, ip: str | None, user_agent: str | None) -> bool:
-        """Write last-used at most once per key per resolution window; never raises.
+        """Write last-used (time, client IP, user agent) at most once per key per resolution window.
 
-        Returns True when a write was made. The condition on ``last_used_at`` keeps concurrent
-        containers from writing more than once per window between them.
+        Returns True when this call wrote. Never raises: a failed write is logged and the
+        verification stands. The write is skipped when this container wrote inside the window or
+        the record read shows that someone did; the condition on ``last_used_at`` keeps concurrent
+        containers to one write per window between them. A failed write is not retried by this
+        container inside the window (no write storms against a throttled table).
         """
         at = self.now()
         threshold = at - self.resolution
-        with self._lock:
-            written = self._written.get(record.id)
-        if (written is not None and written > threshold) or (
-            record.last_used_at is not None and record.last_used_at > threshold
-        ):
+        last = record.last_used_at
+        if last is not None and last > threshold:
             return False
-        values = {":at": {"N": repr(round(at, 6))}, ":threshold": {"N": repr(round(threshold, 6))}}
-        sets = ["last_used_at = :at"]
-        removes = []
-        for name, value in (("last_used_ip", ip), ("last_used_user_agent", user_agent)):
-            if value:
-                values[f":{name}"] = {"S": value[:512]}
-                sets.append(f"{name} = :{name}")
-            else:
-                removes.append(name)
-        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        key_id = record.id
         with self._lock:
-            self._written[record.id] = at
-            if len(self._written) > 10_000:
-                self._written.clear()
+            written = self._written.get(key_id)
+            if written is not None and written > threshold:
+                return False
+            if len(self._written) >= MAX_WRITE_MARKS:
+                self._written = {k: t for k, t in self._written.items() if t > threshold}
+                if len(self._written) >= MAX_WRITE_MARKS:
+                    self._written.clear()
+            self._written[key_id] = at
         try:
-            self.store.client.update_item(
-                TableName=self.store.table,
-                Key={"id": {"S": record.id}},
-                UpdateExpression=expression,
-                ConditionExpression=(
-                    "attribute_exists(id) AND "
-                    "(attribute_not_exists(last_used_at) OR last_used_at <= :threshold)"
-                ),
-                ExpressionAttributeValues=values,
+            return self.store.touch_last_used(
+                key_id,
+                at=at,
+                not_after=threshold,
+                ip=ip[:MAX_LAST_USED_TEXT] if ip else None,
+                user_agent=user_agent[:MAX_LAST_USED_TEXT] if user_agent else None,
             )
         except Exception as error:  # a failed last-used write must never fail the verification
-            code = getattr(error, "response", {}).get("Error", {}).get("Code", type(error).__name__)
-            if code != "ConditionalCheckFailedException":
-                logger.warning("last-used write failed", key_id=record.id, error=code)
+            logger.warning("last-used write failed", key_id=key_id, error=type(error).__name__)
             return False
-        return True
