@@ -3,9 +3,11 @@ built layer holds. Fixtures that use them are in conftest.py beside this file.""
 
 from __future__ import annotations
 
+import fcntl
 import importlib.metadata
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -53,9 +55,17 @@ class Build:
         return self.root / LAYER_LOGICAL_ID / "python"
 
 
-def run_sam_build(build_dir: Path, cache_dir: Path) -> Build:
-    """`sam build` of template.yaml into ``build_dir``, as a deploy would build it. No container:
-    SAM's pip builder downloads manylinux aarch64 wheels itself (`pip download --platform ...`)."""
+def run_sam_build(destination: Path) -> Build:
+    """`sam build` of template.yaml, as a deploy would build it, copied to ``destination``.
+
+    No container: SAM's pip builder downloads manylinux aarch64 wheels itself (`pip download
+    --platform ...`). SAM reuses a build only when the previous one's folder and build.toml are still
+    there, so the build happens in `.aws-sam/packaging/` (git-ignored) under a file lock (several
+    test runs may share the tree), and the result is copied out for this session to use alone.
+    A first build takes about half a minute, an unchanged one a few seconds.
+    """
+    work = REPO / ".aws-sam" / "packaging"
+    work.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     # SAM's python builder looks for `python3.13` on PATH: put the real interpreter first so that a
     # pyenv shim (which depends on the current directory's .python-version) is never needed.
@@ -67,23 +77,26 @@ def run_sam_build(build_dir: Path, cache_dir: Path) -> Build:
         "--template-file",
         str(REPO / "template.yaml"),
         "--build-dir",
-        str(build_dir),
+        str(work / "build"),
         "--cached",
         "--cache-dir",
-        str(cache_dir),
+        str(work / "cache"),
         "--parallel",
     ]
-    started = time.monotonic()
-    result = subprocess.run(
-        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False
-    )
-    seconds = time.monotonic() - started
-    if result.returncode != 0:
-        pytest.fail(
-            f"sam build failed ({result.returncode}) after {seconds:.0f}s:\n"
-            f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    with (work / "build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        started = time.monotonic()
+        result = subprocess.run(
+            command, cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False
         )
-    return Build(root=build_dir, seconds=seconds)
+        seconds = time.monotonic() - started
+        if result.returncode != 0:
+            pytest.fail(
+                f"sam build failed ({result.returncode}) after {seconds:.0f}s:\n"
+                f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+            )
+        shutil.copytree(work / "build", destination, symlinks=True)
+    return Build(root=destination, seconds=seconds)
 
 
 def pip_install_target(target: Path, requirements: list[str], *, deps: bool) -> None:

@@ -13,10 +13,10 @@ from typing import Any
 
 import boto3
 import pytest
-from keysmith.routes import ROUTES
-from keysmith.settings import Settings
 from moto import mock_aws
 
+from keysmith.routes import ROUTES
+from keysmith.settings import Settings
 from local.template import (
     functions,
     global_environment,
