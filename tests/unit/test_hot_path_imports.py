@@ -1,0 +1,85 @@
+"""The verification hot path imports only what it needs: the verify, authorizer and whoami handler
+modules, imported and initialised in a fresh process, bring no web framework, no pydantic, no
+PyJWT/cryptography and not boto3 (botocore alone makes the DynamoDB client)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.helpers import ROOT
+
+PROBE = r"""
+import importlib.util, json, sys
+for folder in sys.argv[1:]:
+    path = f"functions/{folder}/app.py"
+    spec = importlib.util.spec_from_file_location(f"probe_{folder}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert callable(module.handler)
+if sys.argv[1] in ("verify", "authorizer"):
+    from keysmith.hotpath import get_verifier
+    get_verifier()  # initialise as the first invocation does: settings, client, store
+print(json.dumps(sorted(sys.modules)))
+"""
+
+FORBIDDEN = (
+    "pydantic",
+    "pydantic_core",
+    "aws_lambda_powertools.event_handler",
+    "aws_xray_sdk",
+    "jwt",
+    "cryptography",
+    "boto3",
+    "s3transfer",
+    "keysmith.models",
+    "keysmith.api",
+    "keysmith.runtime",
+    "keysmith.sessions",
+)
+
+
+def loaded_modules(*folders: str) -> set[str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PYTHON", "POWERTOOLS", "AWS_", "TABLE_NAME"))
+    }
+    env.update(
+        PYTHONPATH=os.pathsep.join([str(ROOT / "layers" / "common"), str(ROOT)]),
+        TABLE_NAME="keys",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", PROBE, *folders],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return set(json.loads(completed.stdout.strip().splitlines()[-1]))
+
+
+def heavy(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if any(m == f or m.startswith(f + ".") for f in FORBIDDEN))
+
+
+@pytest.mark.parametrize("folder", ["verify", "authorizer", "whoami"])
+def test_a_lean_handler_imports_no_framework_no_pydantic_no_jwt(folder: str) -> None:
+    modules = loaded_modules(folder)
+    assert "keysmith.verification" in modules or folder == "whoami"
+    assert heavy(modules) == []
+
+
+def test_the_probe_would_see_them_on_a_management_function() -> None:
+    modules = loaded_modules("get_key")
+    assert {"pydantic", "aws_lambda_powertools.event_handler", "jwt"} <= modules
