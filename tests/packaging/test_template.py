@@ -145,7 +145,7 @@ def test_table_access_per_function() -> None:
     """What each operation does to the table (see DESIGN.md's request budget)."""
     authenticate = {"dynamodb:GetItem", "dynamodb:UpdateItem"}  # an API-key caller: read + last-used
     assert _actions("ListKeysFunction") == authenticate | {"dynamodb:Query"}
-    assert _actions("CreateKeyFunction") == authenticate | {"dynamodb:PutItem", "dynamodb:ConditionCheckItem"}
+    assert _actions("CreateKeyFunction") == authenticate | {"dynamodb:PutItem"}
     assert _actions("RotateKeyFunction") == authenticate | {"dynamodb:PutItem"}
     assert _actions("DeleteKeyFunction") == authenticate | {"dynamodb:DeleteItem"}
     for name in ("Get", "Update", "Suspend", "Activate", "Revoke"):
