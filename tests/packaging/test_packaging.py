@@ -140,6 +140,31 @@ def test_handler_imports_from_the_built_artifacts_alone(
         assert all(_under(f, [sam_build.layer_python]) for f in keysmith_files)
 
 
+# DESIGN.md: the verification hot path is imported lean, cold start being a product feature.
+LEAN_FUNCTIONS = ("AuthorizerFunction", "VerifyFunction")
+HEAVY_MODULES = ("pydantic", "pydantic_core", "aws_lambda_powertools.event_handler", "aws_xray_sdk")
+
+
+@pytest.mark.parametrize("logical_id", LEAN_FUNCTIONS)
+def test_hot_path_functions_import_no_framework(
+    logical_id: str,
+    sam_build: Build,
+    host_native_dir: Path | None,
+    lambda_runtime_dir: Path,
+    tmp_path: Path,
+) -> None:
+    """What the deployed verify and authorizer functions load at cold start: no pydantic, no event
+    handler (resolver), no X-Ray SDK (Lambda's active tracing needs none)."""
+    function = next(f for f in FUNCTIONS if f.logical_id == logical_id)
+    paths = [sam_build.function_dir(logical_id)]
+    if host_native_dir is not None:
+        paths.append(host_native_dir)
+    paths += [sam_build.layer_python, lambda_runtime_dir]
+    modules = set(_import_in_lambda_like_process(function, paths, tmp_path)["modules"])  # type: ignore[call-overload]
+    heavy = sorted(m for m in modules if any(m == h or m.startswith(f"{h}.") for h in HEAVY_MODULES))
+    assert not heavy, f"{logical_id} imports {heavy}"
+
+
 def _requirement_pins(requirements: Path) -> dict[str, str]:
     pins: dict[str, str] = {}
     for line in requirements.read_text().splitlines():
