@@ -162,7 +162,6 @@ class LocalFunctions:
         self.specs = {spec.logical_id: spec for spec in functions(template)}
         self.routes: list[Route] = template_routes(template)
         self._loaded: dict[str, LocalFunction] = {}
-        self._failed: dict[str, BaseException] = {}
 
     def resolve(self, name: str) -> FunctionSpec:
         """A function by logical id (``GetKeyFunction``) or folder name (``get_key``)."""
@@ -182,16 +181,12 @@ class LocalFunctions:
         return spec.properties.get(name, globals_.get(name, default))
 
     def get(self, logical_id: str) -> LocalFunction:
+        """The function, imported on first use. A failed import is tried again next time, as Lambda
+        retries a failed init, so a function written while the server runs starts to answer."""
         if logical_id in self._loaded:
             return self._loaded[logical_id]
-        if logical_id in self._failed:
-            raise self._failed[logical_id]
         spec = self.resolve(logical_id)
-        try:
-            handler = _import_handler(spec)
-        except BaseException as error:
-            self._failed[spec.logical_id] = error
-            raise
+        handler = _import_handler(spec)
         function = LocalFunction(
             spec,
             handler,
@@ -209,7 +204,7 @@ class LocalFunctions:
                 self.get(logical_id)
                 loaded.append(logical_id)
             except FunctionNotFound as missing:
-                warn(f"{missing}; its routes answer 500 until it exists")
+                warn(f"{missing}; its routes answer 500 until it is written")
             except Exception:
                 warn(f"{logical_id} failed to import; its routes answer 500:\n{traceback.format_exc()}")
         return loaded
