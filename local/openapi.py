@@ -43,6 +43,9 @@ def generate() -> dict[str, Any]:
         router = getattr(module, "router", None) or getattr(module, "DOCS_ROUTER", None)
         if router is not None:
             app.include_router(router)
+    from local import openapi_docs  # the lean handlers (verify, whoami) have no router of their own
+
+    app.include_router(openapi_docs.DOCS_ROUTER)
     schema = app.get_openapi_schema(title=TITLE, version=VERSION, description=DESCRIPTION)
     document: dict[str, Any] = json.loads(schema.model_dump_json(by_alias=True, exclude_none=True))
     document.setdefault("components", {})["securitySchemes"] = {
@@ -53,6 +56,7 @@ def generate() -> dict[str, Any]:
         }
     }
     document["security"] = [{"bearer": []}]
+    openapi_docs.annotate(document)
     return document
 
 

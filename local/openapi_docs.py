@@ -1,0 +1,177 @@
+"""Documentation-only route declarations for the lean handlers (never deployed).
+
+POST /v1/verify, GET /v1/whoami and the Lambda authorizer are lean on purpose: no resolver and no
+pydantic on their import path, so they have no ``router`` for ``local/openapi.py`` to read. This
+module declares their routes with pydantic models for the OpenAPI document only; nothing here
+serves a request. ``tests/integration/test_verify_openapi.py`` checks that the shapes declared here
+are the ones the handlers really accept and answer.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from pydantic import BaseModel, ConfigDict, Field, RootModel
+
+from keysmith.api import PROBLEM_STATUSES, new_router
+from keysmith.lean import MAX_REQUIRED_SCOPES
+from keysmith.models import ProblemDetails
+from keysmith.problems import PROBLEM_CONTENT_TYPE
+
+SCOPE = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$"
+IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9._:@|+=-]{0,127}$"
+
+# Added to components.securitySchemes by ``annotate``.
+SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
+    "sigv4": {
+        "type": "apiKey",
+        "name": "Authorization",
+        "in": "header",
+        "description": "AWS Signature Version 4 (IAM). POST /v1/verify is service-to-service: the caller "
+        "needs execute-api:Invoke on it. The local server leaves it open.",
+        "x-amazon-apigateway-authtype": "awsSigv4",
+    },
+}
+
+
+class _Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class VerifyRequest(_Closed):
+    """What POST /v1/verify accepts. Optional fields accept null as absent."""
+
+    key: str = Field(
+        description="The key presented to the caller's service. Any string: one that is not a key of "
+        "this deploy is answered MALFORMED, not refused."
+    )
+    required_scopes: list[Annotated[str, Field(pattern=SCOPE)]] | None = Field(
+        default=None,
+        max_length=MAX_REQUIRED_SCOPES,
+        description="Scopes the request needs; every one must be held (INSUFFICIENT_SCOPE otherwise).",
+    )
+    environment_id: Annotated[str, Field(pattern=IDENTIFIER)] | None = Field(
+        default=None,
+        description="The environment the request is for. A key restricted to another environment is "
+        "WRONG_ENVIRONMENT; a tenant-wide key (environment_id null) is valid in every environment.",
+    )
+    client_ip: str | None = Field(
+        default=None,
+        description="IPv4 or IPv6 address of the request being checked (422 otherwise); "
+        "default: the verify request's own source IP. Recorded as last_used_ip.",
+    )
+    user_agent: str | None = Field(
+        default=None,
+        description="User agent of the request being checked; default: the verify request's own. "
+        "Recorded (its first 512 characters) as last_used_user_agent.",
+    )
+
+
+class KeyOwner(_Closed):
+    type: Literal["user", "service_account"]
+    id: str
+
+
+class VerifiedKey(_Closed):
+    id: str = Field(json_schema_extra={"format": "uuid"})
+    tenant_id: str
+    owner: KeyOwner
+    scopes: list[str]
+    environment_id: str | None
+    expires_at: str | None = Field(json_schema_extra={"format": "date-time"})
+    metadata: dict[str, str]
+
+
+class VerifyValid(_Closed):
+    valid: Literal[True]
+    code: Literal["VALID"]
+    key: VerifiedKey
+
+
+class VerifyInvalid(_Closed):
+    valid: Literal[False]
+    code: Literal[
+        "MALFORMED", "NOT_FOUND", "EXPIRED", "SUSPENDED", "REVOKED", "INSUFFICIENT_SCOPE", "WRONG_ENVIRONMENT"
+    ]
+
+
+class VerifyResponse(RootModel[VerifyValid | VerifyInvalid]):
+    """The verdict: ``valid`` with the key's principal, or ``valid: false`` with the first failing check."""
+
+
+class Principal(_Closed):
+    key_id: str = Field(json_schema_extra={"format": "uuid"})
+    tenant_id: str
+    owner: KeyOwner
+    scopes: list[str]
+    environment_id: str | None
+
+
+class GatewayMessage(BaseModel):
+    """API Gateway's own answer when the authorizer refuses (HTTP APIs cannot reshape it)."""
+
+    message: str
+
+
+def _problems(*statuses: int) -> dict[int, OpenAPIResponse]:
+    return {
+        status: {
+            "description": PROBLEM_STATUSES[status],
+            "content": {PROBLEM_CONTENT_TYPE: {"model": ProblemDetails}},
+        }
+        for status in statuses
+    }
+
+
+DOCS_ROUTER = new_router()
+
+
+@DOCS_ROUTER.post(
+    "/v1/verify",
+    summary="Verify an API key",
+    description="Checks a key presented to the caller's own service: 200 for every well-formed request, "
+    "with `valid` and a `code`. Checks run in order (format, existence, status, environment, scopes) and "
+    "the first failure is the code. A VALID answer records last_used_* at most once per key per "
+    "LastUsedResolutionSeconds. AWS IAM when deployed; open on the local server.",
+    operation_id="verifyApiKey",
+    tags=["verification"],
+    responses={
+        200: {"description": "The verdict.", "content": {"application/json": {"model": VerifyResponse}}},
+        **_problems(400, 413, 415, 422, 503),
+    },
+)
+def verify(body: Annotated[VerifyRequest, Body()]) -> VerifyResponse:  # pragma: no cover - docs only
+    raise NotImplementedError("documentation only: functions/verify/app.py serves this route")
+
+
+@DOCS_ROUTER.get(
+    "/v1/whoami",
+    summary="The API key's principal",
+    description="Behind the Lambda authorizer (KeyAuthorizer): the principal it passed on. A missing "
+    "Authorization header is API Gateway's 401 and a refused key its 403, both with API Gateway's own "
+    'body `{"message": ...}` (an HTTP API cannot reshape them); a store fault in the authorizer is 500.',
+    operation_id="whoami",
+    tags=["verification"],
+    responses={
+        200: {"description": "The principal.", "content": {"application/json": {"model": Principal}}},
+        401: {
+            "description": "No Authorization header (API Gateway).",
+            "content": {"application/json": {"model": GatewayMessage}},
+        },
+        403: {
+            "description": "The authorizer refused the key (API Gateway).",
+            "content": {"application/json": {"model": GatewayMessage}},
+        },
+    },
+)
+def whoami() -> Principal:  # pragma: no cover - docs only
+    raise NotImplementedError("documentation only: functions/whoami/app.py serves this route")
+
+
+def annotate(document: dict[str, Any]) -> None:
+    """After generation (Powertools checks security names against schemes it is given up front):
+    POST /v1/verify is signed with AWS SigV4 (IAM), not a bearer credential."""
+    document.setdefault("components", {}).setdefault("securitySchemes", {}).update(SECURITY_SCHEMES)
+    document["paths"]["/v1/verify"]["post"]["security"] = [{"sigv4": []}]
