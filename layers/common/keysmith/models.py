@@ -41,7 +41,61 @@ class StrictBody(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class CreateKeyRequest(StrictBody):
+class KeyFieldRules(StrictBody):
+    """The field rules shared by create and PATCH (each model declares its own fields)."""
+
+    @field_validator("name", check_fields=False)
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if not 1 <= len(value) <= 100:
+            raise ValueError("must be 1-100 characters after trimming")
+        return _check_text(value)
+
+    @field_validator("description", check_fields=False)
+    @classmethod
+    def _description(cls, value: str | None) -> str | None:
+        return None if value is None else _check_text(value, allow_newlines=True)
+
+    @field_validator("scopes", check_fields=False)
+    @classmethod
+    def _scopes(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and len(set(value)) != len(value):
+            raise ValueError("scopes must be unique")
+        return value
+
+    @field_validator("expires_at", check_fields=False)
+    @classmethod
+    def _expires_at(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse_rfc3339(value)
+            except ValueError:
+                raise ValueError(
+                    "must be an RFC 3339 date-time with Z or an offset, on a real date"
+                ) from None
+        return value
+
+    @field_validator("metadata", check_fields=False)
+    @classmethod
+    def _metadata(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        if value is None:
+            return None
+        if len(value) > 20:
+            raise ValueError("at most 20 entries")
+        for key, item in value.items():
+            if not 1 <= len(key) <= 40:
+                raise ValueError("keys must be 1-40 characters")
+            if len(item) > 256:
+                raise ValueError("values must be at most 256 characters")
+            _check_text(key)
+            _check_text(item)
+        return value
+
+
+class CreateKeyRequest(KeyFieldRules):
     name: StrictStr = Field(description="1-100 characters after trimming; no control characters.")
     description: StrictStr | None = Field(default=None, max_length=500)
     scopes: list[StrictStr] | None = Field(
@@ -59,58 +113,53 @@ class CreateKeyRequest(StrictBody):
     environment_id: StrictStr | None = None
     metadata: dict[StrictStr, StrictStr] | None = Field(default=None, description="At most 20 entries.")
 
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        value = value.strip()
-        if not 1 <= len(value) <= 100:
-            raise ValueError("must be 1-100 characters after trimming")
-        return _check_text(value)
-
-    @field_validator("description")
-    @classmethod
-    def _description(cls, value: str | None) -> str | None:
-        return None if value is None else _check_text(value, allow_newlines=True)
-
-    @field_validator("scopes")
-    @classmethod
-    def _scopes(cls, value: list[str] | None) -> list[str] | None:
-        if value is not None and len(set(value)) != len(value):
-            raise ValueError("scopes must be unique")
-        return value
-
-    @field_validator("expires_at")
-    @classmethod
-    def _expires_at(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                parse_rfc3339(value)
-            except ValueError:
-                raise ValueError(
-                    "must be an RFC 3339 date-time with Z or an offset, on a real date"
-                ) from None
-        return value
-
     @field_validator("service_account_id", "environment_id")
     @classmethod
     def _identifiers(cls, value: str | None) -> str | None:
         return _check_identifier(value)
 
-    @field_validator("metadata")
+
+class UpdateKeyRequest(KeyFieldRules):
+    """PATCH body: the fields to change, at least one. Absent fields stay as they are."""
+
+    name: StrictStr | None = Field(
+        default=None, description="1-100 characters after trimming; no control characters. Not null."
+    )
+    description: StrictStr | None = Field(
+        default=None, max_length=500, description='null or "" removes the description.'
+    )
+    scopes: list[StrictStr] | None = Field(
+        default=None,
+        max_length=64,
+        description="Replaces the scopes: unique, allowed, within the caller's. Not null.",
+    )
+    expires_at: StrictStr | None = Field(
+        default=None,
+        description=(
+            "A future RFC 3339 date-time, at most the deploy's maximum lifetime after the key's "
+            "created_at. null removes the expiry (only where the deploy has no maximum lifetime)."
+        ),
+        json_schema_extra={"format": "date-time"},
+    )
+    metadata: dict[StrictStr, StrictStr] | None = Field(
+        default=None, description="Replaces the whole map (at most 20 entries); {} empties it. Not null."
+    )
+
+    @field_validator("name", "scopes", "metadata")
     @classmethod
-    def _metadata(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+    def _not_null(cls, value: Any) -> Any:
         if value is None:
-            return None
-        if len(value) > 20:
-            raise ValueError("at most 20 entries")
-        for key, item in value.items():
-            if not 1 <= len(key) <= 40:
-                raise ValueError("keys must be 1-40 characters")
-            if len(item) > 256:
-                raise ValueError("values must be at most 256 characters")
-            _check_text(key)
-            _check_text(item)
+            raise ValueError("must not be null")
         return value
+
+
+class RotateKeyRequest(StrictBody):
+    grace_period_seconds: StrictInt = Field(
+        default=0,
+        ge=0,
+        le=604_800,
+        description="0 revokes the old key now; otherwise it stays valid this long (never past its expiry).",
+    )
 
 
 ListStatus = Literal["active", "suspended", "revoked", "expired"]

@@ -1,0 +1,48 @@
+"""POST /v1/api-keys/{id}/rotate: a successor with the same settings; the old key is revoked now or
+after a grace period (one read and one transaction). The plaintext is in this response only."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from keysmith.api import (
+    OPTIONAL_BODY,
+    current_principal,
+    key_response,
+    lambda_handler,
+    new_router,
+    problem_responses,
+)
+from keysmith.lifecycle import Lifecycle
+from keysmith.models import CreatedApiKey, RotateKeyRequest, json_content
+from keysmith.runtime import get_runtime
+
+router = new_router()
+
+
+@router.post(
+    "/v1/api-keys/<id>/rotate",
+    summary="Rotate an API key",
+    description=(
+        "Answers the successor with its plaintext `key`, shown once (Cache-Control: no-store). "
+        "The body is optional. A key that already has a successor answers 409 `conflict`."
+    ),
+    operation_id="rotateApiKey",
+    tags=["api-keys"],
+    responses={
+        201: {
+            "description": "The successor, with its plaintext key.",
+            "content": json_content(CreatedApiKey),
+        },
+        **problem_responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
+    },
+)
+def rotate_key(id: str, body: Annotated[RotateKeyRequest | None, Body()] = None) -> Response[str]:
+    principal = current_principal(router)
+    grace = body.grace_period_seconds if body is not None else 0
+    record, plaintext = Lifecycle(get_runtime()).rotate(principal, id, grace)
+    return key_response(record, 201, plaintext)
+
+
+handler = lambda_handler(router, body=OPTIONAL_BODY, secret=True, metric="KeysRotated")
