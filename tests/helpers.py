@@ -4,9 +4,12 @@ Gateway does for our routes, calls the functions' handlers, and decodes the answ
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import uuid
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -180,6 +183,25 @@ def install(settings: Settings, client: Any, signer: SessionSigner) -> Runtime:
     runtime.sessions = SessionVerifier(settings, StaticJwks(signer.jwks()))
     set_runtime(runtime)
     return runtime
+
+
+@contextlib.contextmanager
+def count_requests(client: Any) -> Iterator[Counter[str]]:
+    """DynamoDB requests ``client`` makes inside the block, by operation (``GetItem``: 1, ...).
+
+    Counted at botocore's ``before-call`` event: one per API call, whatever the retries.
+    """
+    counts: Counter[str] = Counter()
+
+    def count(model: Any, **_: Any) -> None:
+        counts[model.name] += 1
+
+    unique = f"count-requests-{uuid.uuid4()}"
+    client.meta.events.register("before-call.dynamodb", count, unique_id=unique)
+    try:
+        yield counts
+    finally:
+        client.meta.events.unregister("before-call.dynamodb", unique_id=unique)
 
 
 test_settings.__test__ = False  # type: ignore[attr-defined]
