@@ -293,10 +293,13 @@ class DynamoDBLocal:
         self.stop()
 
 
-def interrupt_on_sigterm() -> None:
-    """Make SIGTERM behave like Ctrl-C (KeyboardInterrupt), so ``finally`` blocks stop what we started."""
+def stop_on_signals() -> None:
+    """Ctrl-C, SIGTERM and SIGHUP all raise KeyboardInterrupt, so ``finally`` blocks stop what we
+    started. SIGINT is set explicitly: a shell starts background jobs with it ignored."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGHUP, handler)

@@ -580,7 +580,7 @@ def main(argv: list[str] | None = None) -> int:
     function, event_path = _split_targets(args.targets)
     if not args.all and function is None and event_path is None:
         parser.error("name a FUNCTION, an EVENT file, or both (or --all)")
-    ddb.interrupt_on_sigterm()
+    ddb.stop_on_signals()
     out = _result_stream()
     try:
         stack = LocalStack(

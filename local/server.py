@@ -311,7 +311,7 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> i
     parser.add_argument("--table-name", default="keysmith-local")
     args = parser.parse_args(argv)
 
-    ddb.interrupt_on_sigterm()
+    ddb.stop_on_signals()
     try:
         httpd = LocalHTTPServer((args.host, args.port), RequestHandler)
     except OSError as error:
