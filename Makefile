@@ -1,5 +1,6 @@
 # Keysmith: `make dev` serves the API locally, `make test` runs every check. Both install what they need.
 SHELL := /bin/bash
+export SAM_CLI_TELEMETRY := 0
 PYTHON ?= python3.13
 VENV := .venv
 PY := $(VENV)/bin/python
