@@ -16,7 +16,6 @@ from typing import Any
 
 from keysmith import clock
 from keysmith.logs import logger
-from keysmith.principals import IDENTIFIER
 from keysmith.problems import Problem, problem_response, request_id_of, unavailable
 from keysmith.records import KeyRecord
 from keysmith.settings import SCOPE_PATTERN
@@ -76,6 +75,8 @@ def parse_verify_request(body: dict[str, Any]) -> VerifyRequest:
                         "Must be a scope name: 1-64 letters, digits and _ . : - (not first).",
                     )
     environment_id = body.get("environment_id")
+    from keysmith.principals import IDENTIFIER  # here: the authorizer imports this module and never needs it
+
     if environment_id is not None and (
         not isinstance(environment_id, str) or not IDENTIFIER.fullmatch(environment_id)
     ):

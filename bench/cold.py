@@ -1,0 +1,132 @@
+"""Cold start: wall (and CPU) time of a fresh Python 3.13 process that imports and initialises a
+function's module, against the floor process ``import boto3; boto3.client("dynamodb")``.
+
+"Initialises" is what the first invocation adds before it can do any work: the lean functions
+build their verifier (settings, DynamoDB client, store), the management functions their runtime.
+Every process gets the function's environment from template.yaml and Lambda's own variables, so
+Powertools behaves as it does in Lambda (Tracer with the X-Ray SDK on for management functions).
+Runs are interleaved in a shuffled order per round, after one discarded warm-up round.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from local.template import REPO_ROOT, function_environment, functions, load_template
+
+FLOOR = 'import boto3; boto3.client("dynamodb")'
+TARGETS = {
+    "authorizer": "AuthorizerFunction",
+    "verify": "VerifyFunction",
+    "create": "CreateKeyFunction",
+    "list": "ListKeysFunction",
+}
+LEAN = {"authorizer", "verify"}
+
+CHILD = r"""
+import importlib.util, sys
+layer, code_dir, lean = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+sys.path[0:0] = [code_dir, layer]
+spec = importlib.util.spec_from_file_location("app", code_dir + "/app.py")
+module = importlib.util.module_from_spec(spec)
+sys.modules["app"] = module
+spec.loader.exec_module(module)
+assert callable(module.handler)
+if lean:
+    from keysmith.hotpath import get_verifier
+    get_verifier()
+else:
+    from keysmith.runtime import get_runtime
+    get_runtime()
+"""
+
+# What Lambda sets in every execution environment (the parts libraries look at).
+LAMBDA_ENVIRONMENT = {
+    "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+    "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_SESSION_TOKEN": "bench",
+    "LANG": "en_US.UTF-8",
+    "TZ": ":UTC",
+}
+
+
+def _base_environment() -> dict[str, str]:
+    keep = ("PATH", "HOME", "TMPDIR", "JAVA_HOME")
+    return {name: os.environ[name] for name in keep if name in os.environ}
+
+
+def environments(template: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    specs = {spec.logical_id: spec for spec in functions(template)}
+    result = {"floor": {**_base_environment(), **LAMBDA_ENVIRONMENT, "AWS_LAMBDA_FUNCTION_NAME": "floor"}}
+    for name, logical_id in TARGETS.items():
+        env = function_environment(template, specs[logical_id], {"TABLE_NAME": "keysmith-bench"})
+        result[name] = {
+            **_base_environment(),
+            **env,
+            **LAMBDA_ENVIRONMENT,
+            "AWS_LAMBDA_FUNCTION_NAME": logical_id,
+        }
+    return result
+
+
+def command(name: str, template: Mapping[str, Any]) -> list[str]:
+    if name == "floor":
+        return [sys.executable, "-c", FLOOR]
+    spec = next(s for s in functions(template) if s.logical_id == TARGETS[name])
+    layer = str(REPO_ROOT / "layers" / "common")
+    return [sys.executable, "-c", CHILD, layer, str(REPO_ROOT / spec.code_uri), "1" if name in LEAN else "0"]
+
+
+def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    completed = subprocess.run(cmd, env=env, cwd="/", capture_output=True, check=False)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if completed.returncode != 0:
+        raise RuntimeError(f"{cmd[:3]} failed: {completed.stderr.decode(errors='replace')[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall * 1000, cpu * 1000
+
+
+def measure(runs: int = 7, seed: int = 7) -> dict[str, Any]:
+    template = load_template()
+    envs = environments(template)
+    names = ["floor", *TARGETS]
+    commands = {name: command(name, template) for name in names}
+    walls: dict[str, list[float]] = {name: [] for name in names}
+    cpus: dict[str, list[float]] = {name: [] for name in names}
+    order = random.Random(seed)
+    for round_number in range(runs + 1):
+        shuffled = names[:]
+        order.shuffle(shuffled)
+        for name in shuffled:
+            wall, cpu = _run(commands[name], envs[name])
+            if round_number:  # round 0 warms the page cache and the .pyc files
+                walls[name].append(wall)
+                cpus[name].append(cpu)
+    result: dict[str, Any] = {"runs": runs, "statistic": "median"}
+    floor_ms, floor_cpu = statistics.median(walls["floor"]), statistics.median(cpus["floor"])
+    result["floor_ms"] = round(floor_ms, 1)
+    result["floor_cpu_ms"] = round(floor_cpu, 1)
+    for name in TARGETS:
+        wall, cpu = statistics.median(walls[name]), statistics.median(cpus[name])
+        result[f"{name}_ms"] = round(wall, 1)
+        result[f"{name}_ratio"] = round(wall / floor_ms, 3)
+        result[f"{name}_cpu_ms"] = round(cpu, 1)
+        result[f"{name}_cpu_ratio"] = round(cpu / floor_cpu, 3)
+    result["samples_ms"] = {name: [round(w, 1) for w in walls[name]] for name in names}
+    return result

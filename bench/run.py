@@ -1,0 +1,246 @@
+"""`make bench`: one command, one run. Prints a table and writes bench-results.json (git-ignored)
+with every figure beside its floor and the targets:
+
+- cold_start: fresh-process wall time to import and initialise a function vs
+  ``import boto3; boto3.client("dynamodb")`` (authorizer target <= 1.10x);
+- warm_verify: CPU per warm authorizer verification, DynamoDB answered in-process, vs one raw
+  get_item on the same answer plus one SHA-256 (target <= 1.25x);
+- verify_latency: p50/p99 of the verify handler vs raw get_item against DynamoDB Local (p50 <= 1.3x);
+- ddb_requests: DynamoDB requests per operation, counted at the client (DESIGN.md's budget);
+- memory: max RSS of the verification process vs the floor process.
+
+DynamoDB Local is started here (in memory) and stopped by pid at the end; every child process is
+waited for, so nothing is left running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+from bench import cold
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RESULTS = REPO_ROOT / "bench-results.json"
+TARGETS = {
+    "cold_start.authorizer_ratio": 1.10,
+    "warm_verify.ratio": 1.25,
+    "verify_latency.p50_ratio": 1.30,
+}
+
+
+def _child_json(args: list[str]) -> dict[str, Any]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_", "PYTHONPATH"))}
+    env.update(
+        {"PYTHONPATH": str(REPO_ROOT), "TABLE_NAME": "keysmith-bench", "AWS_DEFAULT_REGION": "us-east-1"}
+    )
+    env["POWERTOOLS_SERVICE_NAME"] = "keysmith"
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench.warm", *args],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"bench.warm {args} failed:\n{completed.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _dynamo(samples: int) -> dict[str, Any]:
+    from bench import dynamo  # imports local.invoke, which puts the layer on the path when it starts
+
+    sink = io.StringIO()  # the functions' log and metric lines
+    with contextlib.redirect_stdout(sink), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return dynamo.measure(samples)
+
+
+def _met(value: float, target: float) -> bool:
+    return value <= target
+
+
+def run(cold_runs: int, warm_iterations: int, warm_rounds: int, samples: int) -> dict[str, Any]:
+    started = time.time()
+    results: dict[str, Any] = {
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+            "platform": platform.platform(),
+        },
+        "targets": TARGETS,
+    }
+    print("bench: cold start ...", file=sys.stderr, flush=True)
+    results["cold_start"] = cold.measure(runs=cold_runs)
+    print("bench: warm verification ...", file=sys.stderr, flush=True)
+    warm = _child_json(["--iterations", str(warm_iterations), "--rounds", str(warm_rounds)])
+    floor_memory = _child_json(["--floor", "--iterations", str(warm_iterations)])
+    results["warm_verify"] = {k: v for k, v in warm.items() if k != "verification_max_rss_mb"}
+    results["memory"] = {
+        "verification_max_rss_mb": warm["verification_max_rss_mb"],
+        "floor_max_rss_mb": floor_memory["floor_max_rss_mb"],
+        "ratio": round(warm["verification_max_rss_mb"] / floor_memory["floor_max_rss_mb"], 3),
+    }
+    print("bench: DynamoDB Local latency and requests per operation ...", file=sys.stderr, flush=True)
+    results.update(_dynamo(samples))
+    met = {
+        "cold_start.authorizer_ratio": _met(results["cold_start"]["authorizer_ratio"], 1.10),
+        "warm_verify.ratio": _met(results["warm_verify"]["ratio"], 1.25),
+        "verify_latency.p50_ratio": _met(results["verify_latency"]["p50_ratio"], 1.30),
+        "ddb_requests": all(entry.get("met") for entry in results["ddb_requests"].values()),
+    }
+    results["met"] = met
+    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["seconds"] = round(time.time() - started, 1)
+    return results
+
+
+def _yes(flag: bool | None) -> str:
+    return "-" if flag is None else ("yes" if flag else "NO")
+
+
+Row = tuple[str, str, str, str, str, str, str, str]
+
+
+def table(results: dict[str, Any]) -> str:
+    rows: list[Row] = []
+    c = results["cold_start"]
+    for name in ("authorizer", "verify", "create", "list"):
+        lean = name == "authorizer"
+        rows.append(
+            (
+                "cold_start",
+                f"{name}, wall",
+                f"{c[f'{name}_ms']:.0f} ms",
+                f"{c['floor_ms']:.0f} ms",
+                f"{c[f'{name}_ratio']:.3f}",
+                "<= 1.10" if lean else "",
+                _yes(c[f"{name}_ratio"] <= 1.10) if lean else "-",
+                f"CPU {c[f'{name}_cpu_ms']:.0f} vs {c['floor_cpu_ms']:.0f} ms: {c[f'{name}_cpu_ratio']:.3f}",
+            )
+        )
+    w = results["warm_verify"]
+    rows.append(
+        (
+            "warm_verify",
+            "authorizer, CPU/call",
+            f"{w['authorizer_us']:.0f} us",
+            f"{w['floor_us']:.0f} us",
+            f"{w['ratio']:.3f}",
+            "<= 1.25",
+            _yes(w["ratio"] <= 1.25),
+            "floor: get_item on the same canned answer + SHA-256",
+        )
+    )
+    rows.append(
+        (
+            "warm_verify",
+            "verify handler, CPU/call",
+            f"{w['verify_handler_us']:.0f} us",
+            f"{w['floor_us']:.0f} us",
+            f"{w['verify_handler_ratio']:.3f}",
+            "",
+            "-",
+            "adds JSON body parsing and the answer",
+        )
+    )
+    v = results["verify_latency"]
+    for q, target in (("p50", "<= 1.30"), ("p99", "")):
+        ratio = v[f"{q}_ratio"]
+        rows.append(
+            (
+                "verify_latency",
+                f"{q} of {v['samples']}",
+                f"{v[f'verify_{q}_ms']:.2f} ms",
+                f"{v[f'get_item_{q}_ms']:.2f} ms",
+                f"{ratio:.3f}",
+                target,
+                _yes(ratio <= 1.30) if target else "-",
+                "verify handler vs raw get_item, DynamoDB Local",
+            )
+        )
+    m = results["memory"]
+    rows.append(
+        (
+            "memory",
+            "max RSS",
+            f"{m['verification_max_rss_mb']:.1f} MB",
+            f"{m['floor_max_rss_mb']:.1f} MB",
+            f"{m['ratio']:.3f}",
+            "",
+            "-",
+            "the warm verification process vs the floor process",
+        )
+    )
+    for name, entry in results["ddb_requests"].items():
+        if "requests" not in entry:
+            rows.append(("ddb_requests", name, "-", "", "", "", "NO", entry.get("error", "")))
+            continue
+        note = " + ".join(entry["operations"]) or "none"
+        if name == "verify":
+            note += f" (first use in a window: {' + '.join(entry['first_in_window'])})"
+        if entry.get("error"):
+            note += f"; {entry['error']}"
+        rows.append(
+            (
+                "ddb_requests",
+                name,
+                str(entry["requests"]),
+                "",
+                "",
+                f"<= {entry['budget']}",
+                _yes(entry["met"]),
+                note,
+            )
+        )
+    header: Row = ("section", "measure", "value", "floor", "ratio", "target", "met", "notes")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in [header, *rows]
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    machine = results["machine"]
+    load = f"load {machine['load_average_at_start'][0]} -> {machine['load_average_at_end'][0]}"
+    lines.insert(
+        0,
+        f"Keysmith bench: Python {machine['python']}, {machine['cpus']} CPUs, {load}, {results['seconds']} s;"
+        " medians, ratios against each floor\n",
+    )
+    missed = [name for name, ok in results["met"].items() if not ok]
+    lines.append("\n" + ("every target met" if not missed else f"targets NOT met: {', '.join(missed)}"))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--cold-runs", type=int, default=int(os.environ.get("BENCH_COLD_RUNS", "7")))
+    parser.add_argument("--warm-iterations", type=int, default=2000)
+    parser.add_argument("--warm-rounds", type=int, default=7)
+    parser.add_argument("--samples", type=int, default=2000)
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    results = run(args.cold_runs, args.warm_iterations, args.warm_rounds, args.samples)
+    args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(table(results))
+    shown = args.output.relative_to(REPO_ROOT) if args.output.is_relative_to(REPO_ROOT) else args.output
+    print(f"\nwrote {shown}")
+    return 0  # a missed target is in the table and the JSON; measuring itself succeeded
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
