@@ -162,6 +162,7 @@ class LocalFunctions:
         self.specs = {spec.logical_id: spec for spec in functions(template)}
         self.routes: list[Route] = template_routes(template)
         self._loaded: dict[str, LocalFunction] = {}
+        self._import_lock = threading.Lock()
 
     def resolve(self, name: str) -> FunctionSpec:
         """A function by logical id (``GetKeyFunction``) or folder name (``get_key``)."""
@@ -186,20 +187,22 @@ class LocalFunctions:
         if logical_id in self._loaded:
             return self._loaded[logical_id]
         spec = self.resolve(logical_id)
-        handler = _import_handler(spec)
-        function = LocalFunction(
-            spec,
-            handler,
-            float(self.setting(spec, "Timeout", LAMBDA_DEFAULT_TIMEOUT)),
-            str(self.setting(spec, "MemorySize", LAMBDA_DEFAULT_MEMORY)),
-        )
-        self._loaded[spec.logical_id] = function
-        return function
+        with self._import_lock:
+            if spec.logical_id not in self._loaded:
+                self._loaded[spec.logical_id] = LocalFunction(
+                    spec,
+                    _import_handler(spec),
+                    float(self.setting(spec, "Timeout", LAMBDA_DEFAULT_TIMEOUT)),
+                    str(self.setting(spec, "MemorySize", LAMBDA_DEFAULT_MEMORY)),
+                )
+            return self._loaded[spec.logical_id]
 
     def load_all(self, warn: Warn = stderr_warning) -> list[str]:
         """Import every function now (as Lambda's init would); the ids of those that loaded."""
         loaded = []
-        for logical_id in self.specs:
+        for logical_id, spec in self.specs.items():
+            if (spec.properties.get("Environment") or {}).get("Variables"):
+                warn(f"{logical_id} has its own Environment; locally every function gets only the Globals")
             try:
                 self.get(logical_id)
                 loaded.append(logical_id)
@@ -278,8 +281,8 @@ class LocalStack:
                 self.endpoint = running
             elif running:
                 raise ddb.DynamoDBLocalError(
-                    f"DynamoDB Local for {self.data_dir} already runs at {running} (another make dev?);"
-                    f" stop it, or pass --dynamodb-endpoint {running}"
+                    f"DynamoDB Local for {self.data_dir} already runs at {running} (make dev or make"
+                    f" invoke?); stop it, or pass --dynamodb-endpoint {running}"
                 )
             else:
                 port = self._port

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from local.ddb import DynamoDBLocalError, find_jar, find_java
 from local.events import (
     Authorizer,
     HttpRequest,
@@ -529,3 +530,22 @@ def test_render_mints_sessions_and_makes_keys_as_the_first_session() -> None:
 def test_render_refuses_values_that_would_break_the_json() -> None:
     with pytest.raises(InvokeError, match="unsafe"):
         render('{"h": "{{session:u:t}}"}', lambda spec: 'a"b', lambda plan, owner: CreatedKey("", ""))
+
+
+# ------------------------------------------------------------------------------ DynamoDB Local discovery
+def test_a_missing_jar_or_java_says_to_run_make_setup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(DynamoDBLocalError, match="make setup"):
+        find_jar(tmp_path)
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(DynamoDBLocalError, match=r"java.*make setup"):
+        find_java()
+
+
+def test_the_newest_dated_jar_is_chosen(tmp_path: Path) -> None:
+    for folder in ("dynamodb_local_2025-01-10", "dynamodb_local_2026-05-28", "dynamodb_local_2024-12-31"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "DynamoDBLocal.jar").write_bytes(b"")
+    assert find_jar(tmp_path).parent.name == "dynamodb_local_2026-05-28"
