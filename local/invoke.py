@@ -39,9 +39,15 @@ from typing import IO, Any
 from local import ddb
 from local.events import (
     HttpRequest,
+    HttpResponse,
+    InvalidLambdaResult,
     LambdaContext,
     Route,
+    authorizer_decision,
+    build_authorizer_event,
     build_event,
+    gateway_error,
+    identity_values,
     match_route,
     new_request_id,
     template_routes,
@@ -211,6 +217,56 @@ class LocalFunctions:
             except Exception:
                 warn(f"{logical_id} failed to import; its routes answer 500:\n{traceback.format_exc()}")
         return loaded
+
+
+class Gateway:
+    """API Gateway in front of the functions: routing, the Lambda authorizer gate, the payload 2.0
+    events, and its own answers (404 without a route, 401/403 from the gate, 500 on a failure)."""
+
+    def __init__(self, functions: LocalFunctions, warn: Warn = stderr_warning) -> None:
+        self.functions = functions
+        self.warn = warn
+
+    def handle(self, request: HttpRequest, request_id: str) -> HttpResponse:
+        match = match_route(self.functions.routes, request.method, request.raw_path)
+        if match is None:
+            return gateway_error(404)
+        context: dict[str, Any] | None = None
+        authorizer = match.route.authorizer
+        if authorizer is not None:
+            identity = identity_values(request, authorizer.identity_sources)
+            if identity is None:
+                return gateway_error(401)  # API Gateway does not call the authorizer then
+            event = build_authorizer_event(request, match, request_id=request_id, identity_source=identity)
+            try:
+                allowed, context = authorizer_decision(self._invoke(authorizer.function, event))
+            except Exception:
+                self._report(authorizer.function)
+                return gateway_error(500)
+            if not allowed:
+                return gateway_error(403)
+        event = build_event(request, match, request_id=request_id, authorizer_context=context)
+        try:
+            return to_http_response(self._invoke(match.route.function, event), warn=self.warn)
+        except Exception:
+            self._report(match.route.function)
+            return gateway_error(500)
+
+    def _invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
+        return self.functions.get(logical_id)(event, self.warn)
+
+    def _report(self, logical_id: str) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, InvalidLambdaResult):
+            self.warn(f"{logical_id} returned a result API Gateway cannot use ({error}): 500")
+        elif isinstance(error, FunctionNotFound):
+            self.warn(f"{error}: 500")
+        else:
+            print(
+                f"{logical_id} failed; API Gateway answers 500:\n{traceback.format_exc()}",
+                file=sys.stderr,
+                flush=True,
+            )
 
 
 def _import_handler(spec: FunctionSpec) -> Callable[[dict[str, Any], Any], Any]:
@@ -466,7 +522,7 @@ class Invoker:
         return token
 
     def call_route(self, method: str, path: str, token: str, body: Any = None) -> tuple[int, Any]:
-        """Call a route's function with an event as API Gateway would build it; (status, JSON body)."""
+        """A request through the gateway, as a client would make it; (status, JSON body)."""
         raw = json.dumps(body).encode() if body is not None else b""
         headers = [
             ("Host", "127.0.0.1"),
@@ -476,11 +532,7 @@ class Invoker:
         if raw:
             headers.append(("Content-Type", "application/json"))
         request = HttpRequest.from_target(method, path, headers, raw)
-        match = match_route(self.stack.functions.routes, method, path)
-        if match is None:
-            raise InvokeError(f"no route for {method} {path}")
-        event = build_event(request, match, request_id=new_request_id())
-        response = to_http_response(self.stack.functions.get(match.route.function)(event, self.warn))
+        response = Gateway(self.stack.functions, self.warn).handle(request, new_request_id())
         return response.status, json.loads(response.body) if response.body else None
 
     def make_key(self, plan: KeyPlan, owner: SessionSpec) -> CreatedKey:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import json
 import os
 import sys
 import time
@@ -27,18 +28,14 @@ from local import ddb
 from local.events import (
     HttpRequest,
     HttpResponse,
-    InvalidLambdaResult,
     Route,
-    authorizer_decision,
-    build_authorizer_event,
     build_event,
     gateway_error,
-    identity_values,
     match_route,
     new_request_id,
     to_http_response,
 )
-from local.invoke import FunctionNotFound, LocalFunctions, LocalStack, Warn, stderr_warning
+from local.invoke import Gateway, LocalFunctions, LocalStack, Warn, stderr_warning
 from local.sessions import SessionSigner
 from local.template import TemplateError
 
@@ -98,8 +95,6 @@ def session_request(body: dict[str, Any]) -> tuple[str, str, list[str]]:
 
 
 def _json(status: int, body: Any, request_id: str, **headers: str) -> dict[str, Any]:
-    import json
-
     return {
         "statusCode": status,
         "headers": {"Content-Type": "application/json", "X-Request-Id": request_id, **headers},
@@ -107,57 +102,18 @@ def _json(status: int, body: Any, request_id: str, **headers: str) -> dict[str, 
     }
 
 
-class LocalApi:
-    """Request in, response out: API Gateway's routing, authorizer gate and error answers."""
+class LocalApi(Gateway):
+    """The gateway, plus the development-only ``/_local/`` routes the server answers itself."""
 
     def __init__(self, functions: LocalFunctions, signer: SessionSigner, warn: Warn = stderr_warning) -> None:
-        self.functions = functions
+        super().__init__(functions, warn)
         self.signer = signer
-        self.warn = warn
         self.jwks = signer.jwks()
 
     def handle(self, request: HttpRequest, request_id: str) -> HttpResponse:
         if request.raw_path.startswith("/_local/"):
             return self._local(request, request_id)
-        match = match_route(self.functions.routes, request.method, request.raw_path)
-        if match is None:
-            return gateway_error(404)
-        context: dict[str, Any] | None = None
-        authorizer = match.route.authorizer
-        if authorizer is not None:
-            identity = identity_values(request, authorizer.identity_sources)
-            if identity is None:
-                return gateway_error(401)  # API Gateway does not call the authorizer then
-            event = build_authorizer_event(request, match, request_id=request_id, identity_source=identity)
-            try:
-                allowed, context = authorizer_decision(self._invoke(authorizer.function, event))
-            except Exception:
-                self._report(authorizer.function)
-                return gateway_error(500)
-            if not allowed:
-                return gateway_error(403)
-        event = build_event(request, match, request_id=request_id, authorizer_context=context)
-        try:
-            return to_http_response(self._invoke(match.route.function, event), warn=self.warn)
-        except Exception:
-            self._report(match.route.function)
-            return gateway_error(500)
-
-    def _invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
-        return self.functions.get(logical_id)(event, self.warn)
-
-    def _report(self, logical_id: str) -> None:
-        error = sys.exc_info()[1]
-        if isinstance(error, InvalidLambdaResult):
-            self.warn(f"{logical_id} returned a result API Gateway cannot use ({error}): 500")
-        elif isinstance(error, FunctionNotFound):
-            self.warn(f"{error}: 500")
-        else:
-            print(
-                f"{logical_id} failed; API Gateway answers 500:\n{traceback.format_exc()}",
-                file=sys.stderr,
-                flush=True,
-            )
+        return super().handle(request, request_id)
 
     def _local(self, request: HttpRequest, request_id: str) -> HttpResponse:
         from keysmith.problems import Problem, problem_response
