@@ -45,6 +45,7 @@ ENV_NAMES = {
     "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_METRICS_NAMESPACE",
     "POWERTOOLS_LOG_LEVEL",
+    "DYNAMODB_ENDPOINT_URL",  # empty when deployed; for sam local invoke --env-vars
 }
 # Actions that read or change more than the operation needs: never granted to any function.
 FORBIDDEN_ACTIONS = re.compile(r"^(\*|dynamodb:\*|dynamodb:Scan|dynamodb:Batch\w+|dynamodb:PartiQL\w+)$")
@@ -197,6 +198,7 @@ def test_globals_and_environment() -> None:
     assert function_globals["Layers"] == [{"Ref": "CommonLayer"}]
     environment = global_environment(TEMPLATE)
     assert set(environment) == ENV_NAMES
+    assert environment["DYNAMODB_ENDPOINT_URL"] == ""
     settings = Settings.from_env(environment)
     assert settings.table_name == "keysmith-keys"
     assert settings.token_prefix == "ks"
