@@ -110,7 +110,7 @@ def load_template(path: str | Path = "template.yaml") -> dict[str, Any]:
     if not candidate.is_absolute() and not candidate.exists():
         candidate = REPO_ROOT / candidate
     with candidate.open(encoding="utf-8") as handle:
-        document = yaml.load(handle, Loader=CloudFormationLoader)  # noqa: S506 - a SafeLoader subclass
+        document = yaml.load(handle, Loader=CloudFormationLoader)  # noqa: S506 - a SafeLoader subclass  # nosec B506
     if not isinstance(document, dict) or "Resources" not in document:
         raise TemplateError(f"{candidate} is not a CloudFormation template")
     return document
