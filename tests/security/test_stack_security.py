@@ -1,0 +1,93 @@
+"""The stack's own security, read from template.yaml: each function holds exactly the DynamoDB
+actions its code needs on exactly the table (or its indexes), the HTTP API is throttled and writes
+access logs, and every checkov skip carries its reason. checkov and bandit themselves run in
+``make security`` (their own environment, .venv-sec)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from local.template import functions, load_template
+from tests.helpers import ROOT
+
+TEMPLATE = load_template(ROOT / "template.yaml")
+RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
+TABLE = {"Fn::GetAtt": ["KeysTable", "Arn"]}
+INDEXES = {"Fn::Sub": "${KeysTable.Arn}/index/*"}
+
+# An API-key caller is read (GetItem) and its use recorded (UpdateItem) on every management route.
+AUTHENTICATE = {"dynamodb:GetItem", "dynamodb:UpdateItem"}
+# What each function's code does to the table, and nothing more.
+NEEDS: dict[str, dict[str, set[str]]] = {
+    # PutItem: a plain create, and both Puts of the idempotent create's TransactWriteItems (IAM checks
+    # each action of a transaction); GetItem: authentication and the replay's read of the key
+    "CreateKeyFunction": {"table": AUTHENTICATE | {"dynamodb:PutItem"}},
+    "ListKeysFunction": {"table": AUTHENTICATE, "indexes": {"dynamodb:Query"}},
+    "GetKeyFunction": {"table": AUTHENTICATE},
+    "UpdateKeyFunction": {"table": AUTHENTICATE},
+    "SuspendKeyFunction": {"table": AUTHENTICATE},
+    "ActivateKeyFunction": {"table": AUTHENTICATE},
+    "RevokeKeyFunction": {"table": AUTHENTICATE},
+    "DeleteKeyFunction": {"table": AUTHENTICATE | {"dynamodb:DeleteItem"}},
+    # one read of the old key, then a transaction: Put of the successor + Update of the old key
+    "RotateKeyFunction": {"table": AUTHENTICATE | {"dynamodb:PutItem"}},
+    "VerifyFunction": {"table": {"dynamodb:GetItem", "dynamodb:UpdateItem"}},  # read + last-used
+    "AuthorizerFunction": {"table": {"dynamodb:GetItem", "dynamodb:UpdateItem"}},
+    "WhoamiFunction": {},  # the principal comes from the authorizer's context
+    "OpenApiFunction": {},
+    "FallbackFunction": {},
+}
+FUNCTIONS = {f.logical_id: f for f in functions(TEMPLATE)}
+
+
+def granted(properties: Mapping[str, Any]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for policy in properties.get("Policies") or []:
+        assert set(policy) == {"Statement"}, f"only inline statements: {policy}"
+        for statement in policy["Statement"]:
+            assert statement["Effect"] == "Allow" and "Condition" not in statement
+            resource = statement["Resource"]
+            where = "table" if resource == TABLE else "indexes" if resource == INDEXES else repr(resource)
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            found.setdefault(where, set()).update(actions)
+    return found
+
+
+def test_every_function_is_listed_here() -> None:
+    assert set(FUNCTIONS) == set(NEEDS), "a function was added or removed: say what it needs"
+
+
+@pytest.mark.parametrize("logical_id", sorted(NEEDS))
+def test_function_holds_exactly_the_actions_it_needs(logical_id: str) -> None:
+    assert granted(FUNCTIONS[logical_id].properties) == NEEDS[logical_id]
+
+
+def test_the_http_api_is_throttled_and_logged() -> None:
+    api = RESOURCES["HttpApi"]["Properties"]
+    route = api["DefaultRouteSettings"]
+    assert route["ThrottlingBurstLimit"] == {"Ref": "ThrottleBurstLimit"}
+    assert route["ThrottlingRateLimit"] == {"Ref": "ThrottleRateLimit"}
+    parameters = TEMPLATE["Parameters"]
+    assert (
+        int(parameters["ThrottleBurstLimit"]["Default"]) > 0
+        and int(parameters["ThrottleRateLimit"]["Default"]) > 0
+    )
+    logs = api["AccessLogSettings"]
+    assert logs["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    for field in ("$context.requestId", "$context.status", "$context.identity.sourceIp", "$context.routeKey"):
+        assert field in logs["Format"]
+    assert "authorization" not in logs["Format"].lower(), "access logs never hold credentials"
+    assert RESOURCES["ApiAccessLogGroup"]["Properties"]["RetentionInDays"]
+
+
+def test_every_checkov_skip_has_a_reason() -> None:
+    skips = 0
+    for name, resource in RESOURCES.items():
+        for skip in ((resource.get("Metadata") or {}).get("checkov") or {}).get("skip") or []:
+            skips += 1
+            assert skip["id"].startswith("CKV_"), name
+            assert len(str(skip.get("comment", ""))) >= 20, f"{name}: {skip['id']} needs its reason"
+    assert skips > 0
