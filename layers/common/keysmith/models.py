@@ -119,11 +119,22 @@ class CreateKeyRequest(KeyFieldRules):
         return _check_identifier(value)
 
 
+def _not_nullable(schema: dict[str, Any]) -> None:
+    """OpenAPI for an optional field that may be absent but never null."""
+    variants = [v for v in schema.pop("anyOf", []) if v.get("type") != "null"]
+    if len(variants) == 1:
+        schema.update(variants[0])
+
+
 class UpdateKeyRequest(KeyFieldRules):
     """PATCH body: the fields to change, at least one. Absent fields stay as they are."""
 
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
     name: StrictStr | None = Field(
-        default=None, description="1-100 characters after trimming; no control characters. Not null."
+        default=None,
+        description="1-100 characters after trimming; no control characters. Not null.",
+        json_schema_extra=_not_nullable,
     )
     description: StrictStr | None = Field(
         default=None, max_length=500, description='null or "" removes the description.'
@@ -132,6 +143,7 @@ class UpdateKeyRequest(KeyFieldRules):
         default=None,
         max_length=64,
         description="Replaces the scopes: unique, allowed, within the caller's. Not null.",
+        json_schema_extra=_not_nullable,
     )
     expires_at: StrictStr | None = Field(
         default=None,
@@ -142,7 +154,9 @@ class UpdateKeyRequest(KeyFieldRules):
         json_schema_extra={"format": "date-time"},
     )
     metadata: dict[StrictStr, StrictStr] | None = Field(
-        default=None, description="Replaces the whole map (at most 20 entries); {} empties it. Not null."
+        default=None,
+        description="Replaces the whole map (at most 20 entries); {} empties it. Not null.",
+        json_schema_extra=_not_nullable,
     )
 
     @field_validator("name", "scopes", "metadata")
