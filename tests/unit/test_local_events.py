@@ -463,10 +463,13 @@ def test_each_event_file_is_a_payload_2_0_event_for_its_functions_route(path: Pa
         assert event["requestContext"]["authorizer"]["iam"]["accountId"]
 
 
-def test_the_sam_env_file_sets_only_strings_for_every_function() -> None:
+def test_the_sam_env_file_sets_only_variables_the_template_declares() -> None:
+    # sam local invoke --env-vars silently ignores a variable that template.yaml does not declare.
     env = json.loads((EVENTS_DIR / "env.local.json").read_text())
     assert set(env) == {"Parameters"}
     assert all(isinstance(v, str) for v in env["Parameters"].values())
+    declared = load_template()["Globals"]["Function"]["Environment"]["Variables"]
+    assert set(env["Parameters"]) <= set(declared)
     assert env["Parameters"]["DYNAMODB_ENDPOINT_URL"].startswith("http://host.docker.internal:")
 
 
