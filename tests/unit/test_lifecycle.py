@@ -279,7 +279,7 @@ def test_grace_out_of_range_is_422(grace: int) -> None:
     [
         ([("None", None), ("ThrottlingError", None)], StoreUnavailable),
         ([("None", None), ("ProvisionedThroughputExceeded", None)], StoreUnavailable),
-        ([("None", None), ("TransactionConflict", None)], "changed concurrently"),
+        ([("None", None), ("TransactionConflict", None)], StoreUnavailable),
         ([("None", None), ("ConditionalCheckFailed", to_item(record(version=2)))], "changed concurrently"),
         (
             [("None", None), ("ConditionalCheckFailed", to_item(record(rotated_to="n")))],

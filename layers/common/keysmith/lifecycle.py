@@ -34,8 +34,11 @@ CHANGEABLE_FIELDS = ("name", "description", "metadata", "scopes", "expires_at")
 
 # "Not expired", with the clock as a value: reads never trust TTL, and neither do writes.
 _LIVE = "(attribute_not_exists(expires_at) OR expires_at > :now)"
-# Cancellation reasons that mean "the store is busy", not "the condition failed".
-_BUSY_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"})
+# Cancellation reasons that mean "the store is busy", not "the condition failed": 503 and retry, as
+# the store answers them (a retried rotation then meets the winner's rotated_to: 409).
+_BUSY_REASONS = frozenset(
+    {"ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded", "TransactionConflict"}
+)
 _PLACEHOLDER = re.compile(r":[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -280,8 +283,6 @@ class Lifecycle:
             record = from_item(raw) if raw and "key_hash" in raw else None
             # Absent, not visible or no longer rotatable: say so. Otherwise only the version moved.
             return self._refusal(principal, record, ROTATE, now) or self._concurrent()
-        if "TransactionConflict" in codes:
-            return self._concurrent()
         return RuntimeError(f"rotation cancelled: {codes}")
 
     # --- the one conditional write, and reading its refusal -------------------------------------
