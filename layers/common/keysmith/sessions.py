@@ -3,11 +3,8 @@ algorithm checked. Any failure is 401 (503 when the issuer's JWKS cannot be fetc
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 import jwt
 
@@ -23,7 +20,7 @@ KeySource = Callable[[str], Any]  # token -> a jwt.PyJWK
 
 
 class StaticJwks:
-    """Signing keys from a JWKS document held in memory (tests; local file:// JWKS)."""
+    """Signing keys from a JWKS document held in memory (tests)."""
 
     def __init__(self, document: dict[str, Any]) -> None:
         self._keys = {key.key_id: key for key in jwt.PyJWKSet.from_dict(document).keys}
@@ -42,14 +39,8 @@ class SessionVerifier:
 
     def _keys(self) -> KeySource:
         if self._key_source is None:
-            url = self.settings.jwks_url
-            if self.settings.local and url.startswith("file://"):
-                # Local development only (make invoke): the JWKS written by local/sessions.py.
-                document = json.loads(Path(unquote(urlparse(url).path)).read_text(encoding="utf-8"))
-                self._key_source = StaticJwks(document)
-            else:
-                client = jwt.PyJWKClient(url, cache_keys=True, lifespan=300, timeout=5)
-                self._key_source = client.get_signing_key_from_jwt
+            client = jwt.PyJWKClient(self.settings.jwks_url, cache_keys=True, lifespan=300, timeout=5)
+            self._key_source = client.get_signing_key_from_jwt
         return self._key_source
 
     def verify(self, token: str) -> Principal:
