@@ -89,7 +89,6 @@ def local_environment(
         "DYNAMODB_ENDPOINT_URL": dynamodb_endpoint,
         # boto3 honours this too: a client made without endpoint_url still never reaches AWS.
         "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
-        "KEYSMITH_LOCAL": "1",
         "JWKS_URL": jwks_url,
         "JWT_ISSUER": LOCAL_ISSUER,
         "JWT_AUDIENCE": LOCAL_AUDIENCE,

@@ -31,7 +31,6 @@ class Settings:
     last_used_resolution_seconds: int = 60
     verify_cache_ttl_seconds: int = 0
     dynamodb_endpoint_url: str | None = None
-    local: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -72,7 +71,6 @@ class Settings:
             last_used_resolution_seconds=integer("LAST_USED_RESOLUTION_SECONDS", 60),
             verify_cache_ttl_seconds=integer("VERIFY_CACHE_TTL_SECONDS", 0),
             dynamodb_endpoint_url=env.get("DYNAMODB_ENDPOINT_URL", "").strip() or None,
-            local=env.get("KEYSMITH_LOCAL", "").strip().lower() in {"1", "true", "yes"},
         )
 
 
