@@ -18,9 +18,12 @@ DENY: dict[str, Any] = {"isAuthorized": False}
 
 
 def credential_of(event: dict[str, Any]) -> str | None:
-    sources = event.get("identitySource")
-    value = sources[0] if isinstance(sources, list) and sources else header(event, "authorization")
-    return bearer_credential(value if isinstance(value, str) else None)
+    """The key of ``Authorization: Bearer <key>``; the identity source when headers are absent."""
+    value = header(event, "authorization")
+    if value is None:
+        sources = event.get("identitySource")
+        value = sources[0] if isinstance(sources, list) and sources and isinstance(sources[0], str) else None
+    return bearer_credential(value)
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:

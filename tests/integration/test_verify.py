@@ -449,6 +449,15 @@ def test_the_authorizer_allows_a_valid_key_with_its_context_and_records_the_use(
     assert (seen["last_used_ip"], seen["last_used_user_agent"]) == ("198.51.100.77", "partner-sdk/2.1")
 
 
+def test_the_authorizer_reads_the_authorization_header_then_the_identity_source(api: Api) -> None:
+    created = create(api)
+    event = authorizer_event(f"Bearer {created['key']}")
+    event["headers"]["authorization"] = "Bearer ks_not_this_one"
+    assert handler_of("authorizer")(event, None) == {"isAuthorized": False}  # the header wins
+    del event["headers"]["authorization"]
+    assert handler_of("authorizer")(event, None)["isAuthorized"] is True  # identitySource without headers
+
+
 def test_a_tenant_wide_keys_context_has_an_empty_environment(api: Api) -> None:
     created = create(api)
     assert authorize(f"bearer {created['key']}")["context"]["environment_id"] == ""
