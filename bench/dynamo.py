@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -227,10 +228,22 @@ def _http(result: dict[str, Any]) -> tuple[int, Any]:
     return int(result["statusCode"]), json.loads(result.get("body") or "null")
 
 
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def measure(samples: int = 2000) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="keysmith-bench-") as data_dir:
         stack = LocalStack(data_dir=Path(data_dir), in_memory=True, table_name="keysmith-bench")
         with started(stack) as invoker:
+            assert stack.dynamodb is not None and stack.dynamodb.pid is not None  # ours, in memory
+            pid = stack.dynamodb.pid
             invoker.stack.functions.load_all(warn=lambda _message: None)
             bench = Bench(invoker)
-            return {"verify_latency": bench.latency(samples), "ddb_requests": bench.requests()}
+            result = {"verify_latency": bench.latency(samples), "ddb_requests": bench.requests()}
+    result["dynamodb_local"] = {"pid": pid, "still_running": _running(pid)}
+    return result

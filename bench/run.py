@@ -219,6 +219,10 @@ def table(results: dict[str, Any]) -> str:
         f"Keysmith bench: Python {machine['python']}, {machine['cpus']} CPUs, {load}, {results['seconds']} s;"
         " medians, ratios against each floor\n",
     )
+    ddb = results.get("dynamodb_local", {})
+    if ddb:
+        state = "still running!" if ddb["still_running"] else "stopped"
+        lines.append(f"\nDynamoDB Local (pid {ddb['pid']}): {state}")
     missed = [name for name, ok in results["met"].items() if not ok]
     lines.append("\n" + ("every target met" if not missed else f"targets NOT met: {', '.join(missed)}"))
     return "\n".join(lines)
