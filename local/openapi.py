@@ -57,7 +57,25 @@ def generate() -> dict[str, Any]:
     }
     document["security"] = [{"bearer": []}]
     openapi_docs.annotate(document)
+    _drop_framework_validation_answers(document)
     return document
+
+
+def _drop_framework_validation_answers(document: dict[str, Any]) -> None:
+    """Powertools documents a 422 ``HTTPValidationError`` on every validated route. Keysmith never
+    answers that shape (query errors are 400 and body errors 422, both problem+json, declared by
+    each route), so it comes out of the document."""
+    marker = "#/components/schemas/HTTPValidationError"
+    for item in document["paths"].values():
+        for operation in item.values():
+            for status, response in list(operation.get("responses", {}).items()):
+                if marker in json.dumps(response):
+                    del operation["responses"][status]
+    schemas = document.get("components", {}).get("schemas", {})
+    if marker not in json.dumps(document["paths"]):
+        schemas.pop("HTTPValidationError", None)
+        if "#/components/schemas/ValidationError" not in json.dumps({**document["paths"], **schemas}):
+            schemas.pop("ValidationError", None)
 
 
 def render(document: dict[str, Any]) -> str:

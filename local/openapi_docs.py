@@ -170,8 +170,26 @@ def whoami() -> Principal:  # pragma: no cover - docs only
     raise NotImplementedError("documentation only: functions/whoami/app.py serves this route")
 
 
+@DOCS_ROUTER.get(
+    "/v1/openapi.json",
+    summary="This OpenAPI document",
+    description="The OpenAPI 3.1 document of every route. Public: no credential.",
+    operation_id="getOpenApiDocument",
+    tags=["meta"],
+    responses={
+        200: {
+            "description": "The OpenAPI document.",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
+def openapi_document() -> dict[str, Any]:  # pragma: no cover - docs only
+    raise NotImplementedError("documentation only: functions/openapi/app.py serves this route")
+
+
 def annotate(document: dict[str, Any]) -> None:
     """After generation (Powertools checks security names against schemes it is given up front):
     POST /v1/verify is signed with AWS SigV4 (IAM), not a bearer credential."""
     document.setdefault("components", {}).setdefault("securitySchemes", {}).update(SECURITY_SCHEMES)
     document["paths"]["/v1/verify"]["post"]["security"] = [{"sigv4": []}]
+    document["paths"]["/v1/openapi.json"]["get"]["security"] = []

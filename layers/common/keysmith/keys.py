@@ -22,7 +22,7 @@ from keysmith.store import OWNER_INDEX, TENANT_INDEX, BadCursor, Page
 DAY = 86_400
 # Without a deploy maximum, a key may still not be set to expire more than 100 years out.
 LONGEST_LIFETIME_SECONDS = 100 * 365 * DAY
-_KEY_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+KEY_ID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 
 
 def invalid(pointer: str, detail: str) -> Problem:
@@ -85,9 +85,9 @@ def ttl_for(expires_at: float | None, revoked_at: float | None, retention_days: 
 
 
 class KeyService:
-    def __init__(self, runtime: Runtime, now: Callable[[], float] = clock.now) -> None:
+    def __init__(self, runtime: Runtime, now: Callable[[], float] | None = None) -> None:
         self.runtime = runtime
-        self.now = now
+        self.now = now or (lambda: clock.now())  # looked up per call, so a frozen clock applies
 
     # --- create -----------------------------------------------------------------------------
     def build_record(self, principal: Principal, request: NewKey) -> tuple[KeyRecord, str]:
@@ -140,7 +140,7 @@ class KeyService:
     # --- read -------------------------------------------------------------------------------
     def get(self, principal: Principal, key_id: str) -> KeyRecord:
         policy.require_scope(principal, policy.READ)
-        if not _KEY_ID.fullmatch(key_id):
+        if not KEY_ID_PATTERN.fullmatch(key_id):
             raise not_found()
         record = self.runtime.store.get(key_id)
         if record is None or not policy.visible(principal, record):

@@ -289,7 +289,7 @@ class Lifecycle:
     def _begin(self, principal: Principal, key_id: str) -> float:
         """Before any I/O: the write scope, then the id's shape (a malformed id is just not found)."""
         policy.require_scope(principal, policy.WRITE)
-        if not keys._KEY_ID.fullmatch(key_id):
+        if not keys.KEY_ID_PATTERN.fullmatch(key_id):
             raise not_found()
         return self.now()
 
