@@ -13,7 +13,7 @@ import pytest
 # here, before sockets are refused, so that importing a management function is not a network use.
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "1")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-import aws_xray_sdk.core  # noqa: E402, F401
+import aws_xray_sdk.core  # noqa: F401
 
 
 class SocketBlocked(RuntimeError):
