@@ -7,6 +7,11 @@ PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 SEC_VENV := .venv-sec
+# where this run's hardening figures go (one folder per make run)
+ifndef KEYSMITH_FIGURES_DIR
+KEYSMITH_FIGURES_DIR := $(CURDIR)/.local/hardening/run-$(shell date +%s%N)
+endif
+export KEYSMITH_FIGURES_DIR
 PORT ?= 3000
 FUNCTION ?=
 EVENT ?=

@@ -27,7 +27,8 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
 
 ROOT = Path(__file__).resolve().parent.parent
-FIGURES_DIR = ROOT / ".local" / "hardening"
+# One folder per make run (the Makefile sets it), so concurrent runs in one tree never mix figures.
+FIGURES_DIR = Path(os.environ.get("KEYSMITH_FIGURES_DIR") or ROOT / ".local" / "hardening" / "adhoc")
 FUZZ = os.environ.get("KEYSMITH_FUZZ", "").strip().lower() in {"1", "true", "yes"}
 
 
