@@ -171,3 +171,22 @@ def test_unknown_and_malformed_ids_are_404(api: Api) -> None:
     for key_id in (str(uuid.uuid4()), "not-a-uuid", "..%2F..%2Fetc"):
         reply = api.request("GET", f"/v1/api-keys/{key_id}", token=token)
         assert reply.status == 404, key_id
+
+
+def test_a_create_whose_answer_was_lost_and_retried_still_succeeds(api: Api) -> None:
+    """DynamoDB applied the PutItem but its answer was lost; botocore's retry meets its own item."""
+    client = api.runtime.store.client
+    original = client.put_item
+
+    def applied_then_retried(**kwargs: object) -> object:
+        original(**kwargs)  # the first attempt lands, its answer is lost...
+        return original(**kwargs)  # ...and the retry finds the item it wrote
+
+    client.put_item = applied_then_retried  # type: ignore[method-assign]
+    try:
+        reply = api.request("POST", "/v1/api-keys", token=api.session("u_1", "acme"), json_body={"name": "k"})
+    finally:
+        del client.put_item
+    assert reply.status == 201, reply.text
+    fetched = api.request("GET", f"/v1/api-keys/{reply.body['id']}", token=api.session("u_1", "acme"))
+    assert fetched.status == 200

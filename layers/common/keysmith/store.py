@@ -208,13 +208,26 @@ class KeyStore:
 
     # --- writes -------------------------------------------------------------------------------
     def put_new(self, record: KeyRecord) -> None:
-        """Store a new key; never overwrites (a 256-bit collision would fail loudly, not silently)."""
-        with _guard():
-            self.client.put_item(
-                TableName=self.table,
-                Item=to_item(record),
-                ConditionExpression="attribute_not_exists(id)",
-            )
+        """Store a new key; never overwrites.
+
+        botocore retries a write whose answer was lost (a time-out after DynamoDB applied it); the
+        retry then fails its own condition. The item already there is ours exactly when it holds
+        this key's digest (ids come from 256-bit random keys), so that is a success, not an error.
+        """
+        try:
+            with _guard():
+                self.client.put_item(
+                    TableName=self.table,
+                    Item=to_item(record),
+                    ConditionExpression="attribute_not_exists(id)",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+        except ClientError as error:
+            if not _is_condition_failure(error):
+                raise
+            existing = _condition_failed(error).item
+            if existing is None or existing.key_hash != record.key_hash:
+                raise
 
     def update(
         self,
