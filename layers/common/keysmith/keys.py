@@ -17,6 +17,7 @@ from keysmith.principals import Principal
 from keysmith.problems import Problem, not_found
 from keysmith.records import ACTIVE, EXPIRED, REVOKED, SUSPENDED, KeyRecord, owner_key
 from keysmith.runtime import Runtime
+from keysmith.settings import Settings
 from keysmith.store import OWNER_INDEX, TENANT_INDEX, BadCursor, Page
 
 DAY = 86_400
@@ -84,6 +85,53 @@ def ttl_for(expires_at: float | None, revoked_at: float | None, retention_days: 
     return int(min(ends)) + retention_days * DAY if ends else None
 
 
+def mint(
+    settings: Settings,
+    creator: Principal,
+    now: float,
+    *,
+    tenant_id: str,
+    owner_type: str,
+    owner_id: str,
+    name: str,
+    description: str | None,
+    scopes: tuple[str, ...],
+    environment_id: str | None,
+    metadata: dict[str, str],
+    expires_at: float | None,
+    rotated_from: str | None = None,
+) -> tuple[KeyRecord, str]:
+    """A new key and its record, for create and for rotation: the one place a plaintext is made."""
+    plaintext = tokens.generate(settings.token_prefix)
+    key_digest = tokens.digest(plaintext)
+    key_id = tokens.key_id(key_digest)
+    creator_type, creator_id = creator.creator
+    record = KeyRecord(
+        id=key_id,
+        key_hash=key_digest.hex(),
+        tenant_id=tenant_id,
+        owner_type=owner_type,
+        owner_id=owner_id,
+        name=name,
+        description=description,
+        prefix=tokens.display_prefix(plaintext, settings.token_prefix),
+        last_four=tokens.last_four(plaintext),
+        scopes=scopes,
+        status=ACTIVE,
+        created_at=now,
+        created_by_type=creator_type,
+        created_by_id=creator_id,
+        updated_at=now,
+        environment_id=environment_id,
+        metadata=metadata,
+        expires_at=expires_at,
+        rotated_from=rotated_from,
+        created_sk=f"{clock.sort_stamp(now)}#{key_id}",
+        ttl=ttl_for(expires_at, None, settings.retention_days),
+    )
+    return record, plaintext
+
+
 class KeyService:
     def __init__(self, runtime: Runtime, now: Callable[[], float] | None = None) -> None:
         self.runtime = runtime
@@ -104,33 +152,20 @@ class KeyService:
         environment_id = policy.environment_for_new_key(principal, request.environment_id)
         now = self.now()
         expires_at = resolve_expiry(self.runtime, now, request.expires_at, request.expires_in_seconds)
-        plaintext = tokens.generate(settings.token_prefix)
-        key_digest = tokens.digest(plaintext)
-        key_id = tokens.key_id(key_digest)
-        creator_type, creator_id = principal.creator
-        record = KeyRecord(
-            id=key_id,
-            key_hash=key_digest.hex(),
+        return mint(
+            settings,
+            principal,
+            now,
             tenant_id=principal.tenant_id,
             owner_type=owner_type,
             owner_id=owner_id,
             name=request.name,
             description=request.description,
-            prefix=tokens.display_prefix(plaintext, settings.token_prefix),
-            last_four=tokens.last_four(plaintext),
             scopes=tuple(scopes),
-            status=ACTIVE,
-            created_at=now,
-            created_by_type=creator_type,
-            created_by_id=creator_id,
-            updated_at=now,
             environment_id=environment_id,
             metadata=dict(request.metadata),
             expires_at=expires_at,
-            created_sk=f"{clock.sort_stamp(now)}#{key_id}",
-            ttl=ttl_for(expires_at, None, settings.retention_days),
         )
-        return record, plaintext
 
     def create(self, principal: Principal, request: NewKey) -> tuple[KeyRecord, str]:
         record, plaintext = self.build_record(principal, request)

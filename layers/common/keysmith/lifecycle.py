@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from keysmith import clock, keys, policy, tokens
+from keysmith import clock, keys, policy
 from keysmith.clock import rfc3339
 from keysmith.keys import DAY, invalid, lifetime_limit, ttl_for
 from keysmith.principals import API_KEY, Principal
@@ -243,34 +243,21 @@ class Lifecycle:
         expires_at = successor_expiry(
             old, now, lifetime_limit(self.runtime), settings.max_key_lifetime_days > 0
         )
-        plaintext = tokens.generate(settings.token_prefix)
-        key_digest = tokens.digest(plaintext)
-        new_id = tokens.key_id(key_digest)
-        creator_type, creator_id = principal.creator
-        record = KeyRecord(
-            id=new_id,
-            key_hash=key_digest.hex(),
+        return keys.mint(
+            settings,
+            principal,
+            now,
             tenant_id=old.tenant_id,
             owner_type=old.owner_type,
             owner_id=old.owner_id,
             name=old.name,
             description=old.description,
-            prefix=tokens.display_prefix(plaintext, settings.token_prefix),
-            last_four=tokens.last_four(plaintext),
             scopes=old.scopes,
-            status=ACTIVE,
-            created_at=now,
-            created_by_type=creator_type,
-            created_by_id=creator_id,
-            updated_at=now,
             environment_id=old.environment_id,
             metadata=dict(old.metadata),
             expires_at=expires_at,
             rotated_from=old.id,
-            created_sk=f"{clock.sort_stamp(now)}#{new_id}",
-            ttl=ttl_for(expires_at, None, settings.retention_days),
         )
-        return record, plaintext
 
     def _rotation_refusal(
         self, principal: Principal, cancelled: TransactionCancelled, now: float
