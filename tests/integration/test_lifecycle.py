@@ -490,3 +490,27 @@ def test_a_key_can_rotate_itself_and_keeps_working_in_its_grace(api: Api) -> Non
     assert api.request("GET", f"/v1/api-keys/{me['id']}", token=me["key"]).status == 200
     new_key = reply.body["key"]
     assert api.request("GET", f"/v1/api-keys/{reply.body['id']}", token=new_key).status == 200
+
+
+@pytest.mark.parametrize("action", ["suspend", "revoke"])
+def test_a_change_whose_answer_was_lost_and_retried_still_succeeds(api: Api, action: str) -> None:
+    """DynamoDB applied the UpdateItem but its answer was lost; botocore's retry fails the condition
+    the first attempt made false, and must still be answered 200, not 409."""
+    token = api.session("u_retry", "acme")
+    created = api.request("POST", "/v1/api-keys", token=token, json_body={"name": "k"}).body
+    client = api.runtime.store.client
+    original = client.update_item
+
+    def applied_then_retried(**kwargs: object) -> object:
+        original(**kwargs)  # the first attempt lands, its answer is lost...
+        return original(**kwargs)  # ...and the retry meets the state it made
+
+    client.update_item = applied_then_retried  # type: ignore[method-assign]
+    try:
+        reply = api.request("POST", f"/v1/api-keys/{created['id']}/{action}", token=token)
+    finally:
+        del client.update_item
+    assert reply.status == 200, reply.text
+    assert reply.body["status"] == {"suspend": "suspended", "revoke": "revoked"}[action]
+    again = api.request("POST", f"/v1/api-keys/{created['id']}/{action}", token=token)
+    assert again.status == 409  # a real second request is still refused

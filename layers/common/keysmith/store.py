@@ -11,6 +11,7 @@ import base64
 import binascii
 import json
 import re
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -240,9 +241,21 @@ class KeyStore:
         values: Mapping[str, dict[str, Any]] | None = None,
     ) -> KeyRecord:
         """One conditional UpdateItem that also bumps ``version``. Raises ``ConditionFailed`` with
-        the item as it was, so the caller can tell "not yours" from "not in that status"."""
+        the item as it was, so the caller can tell "not yours" from "not in that status".
+
+        Each call stamps the item with a fresh ``change_token``. When DynamoDB applied the write
+        but its answer was lost, botocore's retry fails the condition the first attempt made
+        false; finding our own token on the item tells that apart, and the change is answered as
+        the success it was (not as a 409).
+        """
+        token = uuid.uuid4().hex
         request = self.update_request(
-            key_id, set_values=set_values, remove=remove, condition=condition, names=names, values=values
+            key_id,
+            set_values={**set_values, "change_token": {"S": token}},
+            remove=remove,
+            condition=condition,
+            names=names,
+            values=values,
         )
         try:
             with _guard():
@@ -250,9 +263,12 @@ class KeyStore:
                     **request, ReturnValues="ALL_NEW", ReturnValuesOnConditionCheckFailure="ALL_OLD"
                 )
         except ClientError as error:
-            if _is_condition_failure(error):
-                raise _condition_failed(error) from None
-            raise
+            if not _is_condition_failure(error):
+                raise
+            failed = _condition_failed(error)
+            if failed.item is not None and (failed.raw or {}).get("change_token") == {"S": token}:
+                return failed.item
+            raise failed from None
         return from_item(answer["Attributes"])
 
     def update_request(
