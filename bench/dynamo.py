@@ -8,18 +8,17 @@ environment, the layer on the path, each function imported by file path), with a
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import statistics
 import tempfile
 import time
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from local.dynamo_calls import counting
 from local.events import HttpRequest, build_authorizer_event, build_event, match_route, new_request_id
 from local.invoke import Invoker, LocalStack, SessionSpec, started
 
@@ -44,21 +43,6 @@ BUDGET: dict[str, dict[str, int]] = {
 def within(calls: list[str], budget: dict[str, int]) -> bool:
     counts = Counter(calls)
     return all(counts[operation] <= budget.get(operation, 0) for operation in counts)
-
-
-@contextlib.contextmanager
-def counting(client: Any) -> Iterator[list[str]]:
-    calls: list[str] = []
-
-    def count(model: Any, **_: Any) -> None:
-        calls.append(model.name)
-
-    unique = f"bench-count-{uuid.uuid4()}"
-    client.meta.events.register("before-call.dynamodb", count, unique_id=unique)
-    try:
-        yield calls
-    finally:
-        client.meta.events.unregister("before-call.dynamodb", unique_id=unique)
 
 
 def _percentile(values: list[float], q: float) -> float:

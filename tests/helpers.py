@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from keysmith.runtime import Runtime, set_runtime
 from keysmith.sessions import SessionVerifier, StaticJwks
 from keysmith.settings import Settings
+from local.dynamo_calls import counting
 from local.openapi import load_function
 from local.sessions import LOCAL_AUDIENCE, LOCAL_ISSUER, SessionSigner
 from local.template import functions, load_template
@@ -187,21 +188,12 @@ def install(settings: Settings, client: Any, signer: SessionSigner) -> Runtime:
 
 @contextlib.contextmanager
 def count_requests(client: Any) -> Iterator[Counter[str]]:
-    """DynamoDB requests ``client`` makes inside the block, by operation (``GetItem``: 1, ...).
-
-    Counted at botocore's ``before-call`` event: one per API call, whatever the retries.
-    """
+    """DynamoDB requests ``client`` makes inside the block, by operation (``GetItem``: 1, ...),
+    tallied when the block ends."""
     counts: Counter[str] = Counter()
-
-    def count(model: Any, **_: Any) -> None:
-        counts[model.name] += 1
-
-    unique = f"count-requests-{uuid.uuid4()}"
-    client.meta.events.register("before-call.dynamodb", count, unique_id=unique)
-    try:
+    with counting(client) as calls:
         yield counts
-    finally:
-        client.meta.events.unregister("before-call.dynamodb", unique_id=unique)
+    counts.update(calls)
 
 
 test_settings.__test__ = False  # type: ignore[attr-defined]

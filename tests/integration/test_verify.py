@@ -4,11 +4,9 @@ request budget counted at the client, store faults, and the optional cache."""
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,6 +15,7 @@ from keysmith import tokens
 from keysmith.hotpath import build_verifier, get_verifier
 from keysmith.records import REVOKED, SUSPENDED
 from keysmith.store import StoreUnavailable
+from local.dynamo_calls import counting
 from tests.hardening import FaultInjector, capture_logs
 from tests.helpers import Api, Reply, handler_of
 
@@ -47,22 +46,6 @@ def fetch(api: Api, key_id: str) -> dict[str, Any]:
 def set_item(api: Api, key_id: str, **values: dict[str, str]) -> None:
     """Change the stored item directly (as another container or an operator would)."""
     api.runtime.store.update(key_id, set_values=values, condition="attribute_exists(id)")
-
-
-@contextlib.contextmanager
-def counting(client: Any) -> Iterator[list[str]]:
-    """The DynamoDB operations ``client`` calls inside the block (one per API call, retries aside)."""
-    calls: list[str] = []
-
-    def count(model: Any, **_: Any) -> None:
-        calls.append(model.name)
-
-    unique = f"count-{uuid.uuid4()}"
-    client.meta.events.register("before-call.dynamodb", count, unique_id=unique)
-    try:
-        yield calls
-    finally:
-        client.meta.events.unregister("before-call.dynamodb", unique_id=unique)
 
 
 def authorizer_event(authorization: str | None, *, source_ip: str = "198.51.100.4") -> dict[str, Any]:
