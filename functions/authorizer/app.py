@@ -9,10 +9,10 @@ handler, like verify.
 from typing import Any
 
 from keysmith.hotpath import get_verifier
-from keysmith.lean import authorizer_context, bearer_credential, http_context
+from keysmith.lean import authorizer_context, http_context
 from keysmith.logs import logger
 from keysmith.problems import request_id_of
-from keysmith.requests import header
+from keysmith.requests import bearer_credential, header
 
 DENY: dict[str, Any] = {"isAuthorized": False}
 

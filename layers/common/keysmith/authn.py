@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from keysmith.principals import API_KEY, Principal
 from keysmith.problems import unauthenticated
+from keysmith.requests import bearer_credential
 from keysmith.runtime import Runtime
 from keysmith.verification import NOT_FOUND
 
@@ -28,9 +29,8 @@ def bearer(headers: Mapping[str, str]) -> str:
     value = headers.get("authorization")
     if value is None:
         raise unauthenticated("An Authorization: Bearer credential is required.")
-    scheme, _, credential = value.strip().partition(" ")
-    credential = credential.strip()
-    if scheme.lower() != "bearer" or not credential or " " in credential:
+    credential = bearer_credential(value)
+    if credential is None:
         raise unauthenticated("The Authorization header must be 'Bearer <credential>'.")
     if len(credential) > MAX_CREDENTIAL_LENGTH:
         raise unauthenticated("The credential is too long.")

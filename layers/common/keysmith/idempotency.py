@@ -33,8 +33,6 @@ HEADER = "Idempotency-Key"
 POINTER = "/headers/Idempotency-Key"
 WINDOW_SECONDS = 24 * 3600
 _VALUE = re.compile(r"[\x20-\x7e]{1,255}")
-# Cancellation reasons that mean "busy, try again" rather than "the record is there".
-_BUSY_REASONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
 
 
 def header_value(headers: dict[str, str] | None) -> str | None:
@@ -147,9 +145,8 @@ def create_once(
         store.transact([put_record, store.put_action(record)])
     except TransactionCancelled as cancelled:
         code, old = cancelled.reasons[0] if cancelled.reasons else ("None", None)
+        # Throttling and conflicts never get here: KeyStore.transact raises StoreUnavailable for them.
         codes = {c for c, _ in cancelled.reasons}
-        if codes & _BUSY_REASONS:
-            raise StoreUnavailable("create transaction throttled or in conflict") from None
         earlier = IdempotencyRecord.from_item(old) if code == "ConditionalCheckFailed" and old else None
         if earlier is None:
             raise RuntimeError(f"create transaction cancelled: {sorted(codes)}") from None

@@ -153,17 +153,6 @@ def principal_from_context(context: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def bearer_credential(value: str | None) -> str | None:
-    """The credential of ``Bearer <credential>`` (scheme case-insensitive), or None."""
-    if not value:
-        return None
-    scheme, _, credential = value.strip().partition(" ")
-    credential = credential.strip()
-    if scheme.lower() != "bearer" or not credential or " " in credential:
-        return None
-    return credential
-
-
 def json_result(status: int, body: Any, request_id: str) -> dict[str, Any]:
     return {
         "statusCode": status,

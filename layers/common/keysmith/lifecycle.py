@@ -27,18 +27,13 @@ from keysmith.principals import API_KEY, Principal
 from keysmith.problems import Problem, not_found
 from keysmith.records import ACTIVE, REVOKED, SUSPENDED, KeyRecord, from_item, number
 from keysmith.runtime import Runtime
-from keysmith.store import ConditionFailed, StoreUnavailable, TransactionCancelled
+from keysmith.store import ConditionFailed, TransactionCancelled
 
 MAX_GRACE_SECONDS = 7 * DAY
 CHANGEABLE_FIELDS = ("name", "description", "metadata", "scopes", "expires_at")
 
 # "Not expired", with the clock as a value: reads never trust TTL, and neither do writes.
 _LIVE = "(attribute_not_exists(expires_at) OR expires_at > :now)"
-# Cancellation reasons that mean "the store is busy", not "the condition failed": 503 and retry, as
-# the store answers them (a retried rotation then meets the winner's rotated_to: 409).
-_BUSY_REASONS = frozenset(
-    {"ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded", "TransactionConflict"}
-)
 _PLACEHOLDER = re.compile(r":[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -262,9 +257,8 @@ class Lifecycle:
     def _rotation_refusal(
         self, principal: Principal, cancelled: TransactionCancelled, now: float
     ) -> Exception:
+        # Throttling and conflicts never get here: KeyStore.transact raises StoreUnavailable for them.
         codes = [code for code, _ in cancelled.reasons]
-        if _BUSY_REASONS.intersection(codes):
-            return StoreUnavailable("rotation throttled")
         if len(cancelled.reasons) > 1 and codes[1] == "ConditionalCheckFailed":
             raw = cancelled.reasons[1][1]
             record = from_item(raw) if raw and "key_hash" in raw else None

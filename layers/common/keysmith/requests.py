@@ -47,6 +47,17 @@ def header(event: dict[str, Any], name: str) -> str | None:
     return None if value is None else str(value)
 
 
+def bearer_credential(value: str | None) -> str | None:
+    """The credential of ``Bearer <credential>`` (scheme case-insensitive), or None."""
+    if not value:
+        return None
+    scheme, _, credential = value.strip().partition(" ")
+    credential = credential.strip()
+    if scheme.lower() != "bearer" or not credential or " " in credential:
+        return None
+    return credential
+
+
 def read_body(event: dict[str, Any], body_rule: str) -> dict[str, Any] | None:
     """The request's JSON object, after the 413, 415 and 400 rules (raised as ``Problem``).
 
