@@ -2,7 +2,8 @@
 function's module, against the floor process ``import boto3; boto3.client("dynamodb")``.
 
 "Initialises" is what the first invocation adds before it can do any work: the lean functions
-build their verifier (settings, DynamoDB client, store), the management functions their runtime.
+build their verifier (settings, DynamoDB client, store), the management functions the session
+verifier too (``keysmith.wiring``).
 Every process gets the function's environment from template.yaml and Lambda's own variables, so
 Powertools behaves as it does in Lambda (Tracer with the X-Ray SDK on for management functions).
 Runs are interleaved in a shuffled order per round, after one discarded warm-up round.
@@ -40,12 +41,11 @@ module = importlib.util.module_from_spec(spec)
 sys.modules["app"] = module
 spec.loader.exec_module(module)
 assert callable(module.handler)
-if lean:
-    from keysmith.hotpath import get_verifier
-    get_verifier()
-else:
-    from keysmith.runtime import get_runtime
-    get_runtime()
+from keysmith import wiring
+wiring.verifier()
+if not lean:
+    from keysmith.auth.sessions import session_verifier
+    session_verifier()
 """
 
 # What Lambda sets in every execution environment (the parts libraries look at).

@@ -55,7 +55,7 @@ class Bench:
     def __init__(self, invoker: Invoker) -> None:
         self.invoker = invoker
         self.stack: LocalStack = invoker.stack
-        from keysmith.store import default_client  # after started(): the layer is on the path
+        from keysmith.store.client import default_client  # after started(): the layer is on the path
 
         self.client = default_client(self.stack.endpoint)
         self.token = invoker.mint(SessionSpec("u_bench", "bench", ("admin",)))

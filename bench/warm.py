@@ -75,11 +75,13 @@ def measure(iterations: int, rounds: int) -> dict[str, Any]:
 
     import botocore.session
 
-    from keysmith import tokens
-    from keysmith.hotpath import build_verifier, set_verifier
-    from keysmith.records import ACTIVE, KeyRecord, to_item
+    from keysmith import wiring
+    from keysmith.domain import key_format as tokens
+    from keysmith.domain.api_key import ACTIVE, KeyRecord
     from keysmith.settings import get_settings
-    from keysmith.store import client_config
+    from keysmith.store.client import client_config
+    from keysmith.store.items import to_item
+    from keysmith.store.keys import KeyStore
 
     settings = get_settings()
     plaintext = tokens.generate(settings.token_prefix)
@@ -115,7 +117,7 @@ def measure(iterations: int, rounds: int) -> dict[str, Any]:
             aws_secret_access_key=SECRET_ACCESS_KEY,
         )
     )
-    set_verifier(build_verifier(settings, client))
+    wiring.install(store=KeyStore(client, settings.table_name))
 
     key_bytes = plaintext.encode()
     request = {"TableName": TABLE, "Key": {"id": {"S": record.id}}, "ConsistentRead": True}

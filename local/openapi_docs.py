@@ -15,13 +15,15 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
-from keysmith.api import PROBLEM_STATUSES, new_router
-from keysmith.lean import MAX_REQUIRED_SCOPES
-from keysmith.models import ProblemDetails
-from keysmith.problems import PROBLEM_CONTENT_TYPE
+from keysmith.domain import grammar
+from keysmith.domain.grammar import anchored
+from keysmith.http.answers import PROBLEM_CONTENT_TYPE
+from keysmith.http.resolver_entry import PROBLEM_STATUSES, new_router
+from keysmith.http.schemas import ProblemDetails
+from keysmith.http.verify_body import MAX_REQUIRED_SCOPES
 
-SCOPE = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$"
-IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9._:@|+=-]{0,127}$"
+SCOPE = anchored(grammar.SCOPE)
+IDENTIFIER = anchored(grammar.IDENTIFIER)
 
 # Added to components.securitySchemes by ``annotate``.
 SECURITY_SCHEMES: dict[str, dict[str, Any]] = {

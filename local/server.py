@@ -55,8 +55,8 @@ LOCAL_ROUTES = (SESSIONS_ROUTE, JWKS_ROUTE)
 # ------------------------------------------------------------------------------ the local-only routes
 def session_request(body: dict[str, Any]) -> tuple[str, str, list[str]]:
     """``{"user_id", "tenant_id", "roles"?}`` checked as the session verifier will read it (else 422)."""
-    from keysmith.principals import IDENTIFIER  # the layer is importable once the stack is configured
-    from keysmith.problems import Problem
+    from keysmith.domain.grammar import IDENTIFIER  # the layer is importable once the stack is configured
+    from keysmith.domain.problems import Problem
 
     errors: list[dict[str, str]] = []
     for name in body:
@@ -116,8 +116,9 @@ class LocalApi(Gateway):
         return super().handle(request, request_id)
 
     def _local(self, request: HttpRequest, request_id: str) -> HttpResponse:
-        from keysmith.problems import Problem, problem_response
-        from keysmith.requests import REQUIRED_BODY, read_body
+        from keysmith.domain.problems import Problem
+        from keysmith.http.answers import problem_result
+        from keysmith.http.request_guard import REQUIRED_BODY, read_body
 
         match = match_route(LOCAL_ROUTES, request.method, request.raw_path)
         event = build_event(request, match, request_id=request_id) if match else {}
@@ -144,7 +145,7 @@ class LocalApi(Gateway):
                     **{"Cache-Control": "no-store"},
                 )
         except Problem as problem:
-            result = problem_response(problem, request.raw_path, request_id)
+            result = problem_result(problem, request.raw_path, request_id)
         return to_http_response(result)
 
 

@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from keysmith.runtime import Runtime, set_runtime
-from keysmith.sessions import SessionVerifier, StaticJwks
+from keysmith import wiring
+from keysmith.auth.sessions import SessionVerifier, StaticJwks
+from keysmith.domain.verifier import Verifier
 from keysmith.settings import Settings
+from keysmith.store.keys import KeyStore
 from local.dynamo_calls import counting
 from local.openapi import load_function
 from local.sessions import LOCAL_AUDIENCE, LOCAL_ISSUER, SessionSigner
@@ -114,10 +116,26 @@ def make_event(
 
 
 @dataclass
+class Parts:
+    """The collaborators a test put in place through ``keysmith.wiring``."""
+
+    settings: Settings
+    store: KeyStore
+    verifier: Verifier
+    sessions: SessionVerifier
+
+    def install(self) -> None:
+        """Put these in place (until ``wiring.reset()``)."""
+        wiring.install(
+            settings=self.settings, store=self.store, verifier=self.verifier, sessions=self.sessions
+        )
+
+
+@dataclass
 class Api:
     """Calls the functions in-process, routed as template.yaml routes them."""
 
-    runtime: Runtime
+    parts: Parts
     signer: SessionSigner
     calls: list[tuple[str, str]] = field(default_factory=list)
 
@@ -178,12 +196,11 @@ def test_settings(table_name: str, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
-def install(settings: Settings, client: Any, signer: SessionSigner) -> Runtime:
-    """A runtime on ``client`` whose sessions are checked against ``signer``'s JWKS (no network)."""
-    runtime = Runtime.build(settings, client)
-    runtime.sessions = SessionVerifier(settings, StaticJwks(signer.jwks()))
-    set_runtime(runtime)
-    return runtime
+def build_parts(settings: Settings, client: Any, signer: SessionSigner) -> Parts:
+    """Collaborators on ``client`` whose sessions are checked against ``signer``'s JWKS (no network)."""
+    store = KeyStore(client, settings.table_name)
+    verifier = wiring.build_verifier(settings, store)
+    return Parts(settings, store, verifier, SessionVerifier(settings, StaticJwks(signer.jwks())))
 
 
 @contextlib.contextmanager

@@ -1,29 +1,23 @@
 """POST /v1/api-keys/{id}/activate: a suspended key works again (one write)."""
 
-from aws_lambda_powertools.event_handler import Response
-
-from keysmith.api import current_principal, key_response, lambda_handler, new_router, problem_responses
-from keysmith.lifecycle import Lifecycle
-from keysmith.models import ApiKey, json_content
-from keysmith.runtime import get_runtime
+from keysmith import wiring
+from keysmith.http.resolver_entry import (
+    Response,
+    current_principal,
+    key_response,
+    lambda_handler,
+    new_router,
+    state_change_doc,
+)
 
 router = new_router()
 
 
 @router.post(
-    "/v1/api-keys/<id>/activate",
-    summary="Activate an API key",
-    description="409 `conflict` when the key's status does not allow it (see `available_actions`).",
-    operation_id="activateApiKey",
-    tags=["api-keys"],
-    responses={
-        200: {"description": "Activated: the key as it is now.", "content": json_content(ApiKey)},
-        **problem_responses(401, 403, 404, 409, 503),
-    },
+    "/v1/api-keys/<id>/activate", **state_change_doc("Activate an API key", "activateApiKey", "Activated")
 )
 def activate_key(id: str) -> Response[str]:
-    record = Lifecycle(get_runtime()).activate(current_principal(router), id)
-    return key_response(record)
+    return key_response(wiring.lifecycle().activate(current_principal(router), id))
 
 
 handler = lambda_handler(router, metric="KeysActivated")

@@ -1,17 +1,21 @@
 """POST /v1/api-keys: create a key; the plaintext is in this response and nowhere else.
 
-With an ``Idempotency-Key`` header a retried create is safe: see ``keysmith.idempotency``.
+With an ``Idempotency-Key`` header a retried create is safe: see ``keysmith.domain.idempotency``.
 """
 
 import json
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header
-
-from keysmith import idempotency
-from keysmith.api import (
+from keysmith import wiring
+from keysmith.clock import parse_rfc3339
+from keysmith.domain import idempotency
+from keysmith.domain.create import NewKey
+from keysmith.http.request_guard import header
+from keysmith.http.resolver_entry import (
     REQUIRED_BODY,
+    Body,
+    Header,
+    Response,
     current_principal,
     json_response,
     key_response,
@@ -19,11 +23,8 @@ from keysmith.api import (
     new_router,
     problem_responses,
 )
-from keysmith.clock import now, parse_rfc3339
-from keysmith.keys import KeyService, NewKey
-from keysmith.models import ApiKey, CreatedApiKey, CreateKeyRequest, json_content
-from keysmith.records import to_api
-from keysmith.runtime import get_runtime
+from keysmith.http.schemas import ApiKey, CreatedApiKey, CreateKeyRequest, json_content
+from keysmith.http.views import to_api
 
 router = new_router()
 IDEMPOTENCY_KEY = Header(
@@ -61,7 +62,8 @@ def create_key(
     idempotency_key: Annotated[str | None, IDEMPOTENCY_KEY] = None,
 ) -> Response[str]:
     principal = current_principal(router)
-    header = idempotency.header_value(router.current_event.headers)
+    event = router.current_event
+    given = idempotency.header_value(header(event.headers, idempotency.HEADER))
     request = NewKey(
         name=body.name,
         description=body.description,
@@ -72,15 +74,15 @@ def create_key(
         environment_id=body.environment_id,
         metadata=body.metadata or {},
     )
-    service = KeyService(get_runtime())
-    if header is None:
-        record, plaintext = service.create(principal, request)
+    creator = wiring.key_creator()
+    if given is None:
+        record, plaintext = creator.create(principal, request)
         return key_response(record, 201, plaintext)
-    fingerprint = idempotency.fingerprint(json.loads(router.current_event.body or "{}"))
-    record, secret = idempotency.create_once(service, principal, request, header, fingerprint)
+    fingerprint = idempotency.fingerprint(json.loads(event.body or "{}"))
+    record, secret = idempotency.create_once(creator, principal, request, given, fingerprint)
     if secret is not None:
         return key_response(record, 201, secret)
-    return json_response(200, to_api(record, now()), {"Idempotent-Replayed": "true"})
+    return json_response(200, to_api(record, wiring.now()), {"Idempotent-Replayed": "true"})
 
 
 handler = lambda_handler(router, body=REQUIRED_BODY, secret=True, metric="KeysCreated")

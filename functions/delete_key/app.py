@@ -1,24 +1,25 @@
 """DELETE /v1/api-keys/{id}: remove a suspended, revoked or expired key (one conditional write)."""
 
-from aws_lambda_powertools.event_handler import Response
-
-from keysmith.api import current_principal, lambda_handler, new_router, problem_responses
-from keysmith.lifecycle import Lifecycle
-from keysmith.runtime import get_runtime
+from keysmith import wiring
+from keysmith.http.resolver_entry import Response, current_principal, lambda_handler, new_router, route_doc
 
 router = new_router()
-
-
-@router.delete(
-    "/v1/api-keys/<id>",
-    summary="Delete an API key",
+DOC = route_doc(
+    "Delete an API key",
+    "deleteApiKey",
+    {204: {"description": "Deleted; no body."}},
+    401,
+    403,
+    404,
+    409,
+    503,
     description="Only suspended, revoked or expired keys; an active key answers 409 `conflict`.",
-    operation_id="deleteApiKey",
-    tags=["api-keys"],
-    responses={204: {"description": "Deleted; no body."}, **problem_responses(401, 403, 404, 409, 503)},
 )
+
+
+@router.delete("/v1/api-keys/<id>", **DOC)
 def delete_key(id: str) -> Response[str]:
-    Lifecycle(get_runtime()).delete(current_principal(router), id)
+    wiring.lifecycle().delete(current_principal(router), id)
     return Response(status_code=204, body="")
 
 

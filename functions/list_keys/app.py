@@ -2,19 +2,23 @@
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Query
-
-from keysmith import clock
-from keysmith.api import current_principal, json_response, lambda_handler, new_router, problem_responses
-from keysmith.keys import KeyService, ListFilter
-from keysmith.models import ApiKeyList, ListStatus, OwnerType, json_content
-from keysmith.principals import IDENTIFIER
-from keysmith.records import to_api
-from keysmith.runtime import get_runtime
+from keysmith import wiring
+from keysmith.domain.grammar import IDENTIFIER, anchored
+from keysmith.domain.query import ListFilter
+from keysmith.http.resolver_entry import (
+    Query,
+    Response,
+    current_principal,
+    json_response,
+    lambda_handler,
+    new_router,
+    problem_responses,
+)
+from keysmith.http.schemas import ApiKeyList, ListStatus, OwnerType, json_content
+from keysmith.http.views import to_api
 
 router = new_router()
-ID_PATTERN = "^" + IDENTIFIER.pattern + "$"
+ID_PATTERN = anchored(IDENTIFIER)
 
 
 @router.get(
@@ -39,8 +43,8 @@ def list_keys(
     filters = ListFilter(
         status=status, owner_type=owner_type, owner_id=owner_id, environment_id=environment_id
     )
-    page = KeyService(get_runtime()).list(principal, filters, limit, cursor)
-    now = clock.now()
+    page = wiring.key_query().list(principal, filters, limit, cursor)
+    now = wiring.now()
     return json_response(200, {"items": [to_api(r, now) for r in page.records], "next_cursor": page.cursor})
 
 

@@ -4,19 +4,10 @@ fails when it drifts from the routes)."""
 from pathlib import Path
 from typing import Any
 
-from keysmith.problems import request_id_of
+from keysmith.http.answers import json_text_result, request_id_of
 
 DOCUMENT = (Path(__file__).parent / "openapi.json").read_text(encoding="utf-8")
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    return {
-        "statusCode": 200,
-        "headers": {
-            "Content-Type": "application/json",
-            "Cache-Control": "public, max-age=300",
-            "X-Request-Id": request_id_of(event),
-        },
-        "body": DOCUMENT,
-        "isBase64Encoded": False,
-    }
+    return json_text_result(200, DOCUMENT, request_id_of(event), {"Cache-Control": "public, max-age=300"})

@@ -3,20 +3,18 @@ after a grace period (one read and one transaction). The plaintext is in this re
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body
-
-from keysmith.api import (
+from keysmith import wiring
+from keysmith.http.resolver_entry import (
     OPTIONAL_BODY,
+    Body,
+    Response,
     current_principal,
     key_response,
     lambda_handler,
     new_router,
     problem_responses,
 )
-from keysmith.lifecycle import Lifecycle
-from keysmith.models import CreatedApiKey, RotateKeyRequest, json_content
-from keysmith.runtime import get_runtime
+from keysmith.http.schemas import CreatedApiKey, RotateKeyRequest, json_content
 
 router = new_router()
 
@@ -41,7 +39,7 @@ router = new_router()
 def rotate_key(id: str, body: Annotated[RotateKeyRequest | None, Body()] = None) -> Response[str]:
     principal = current_principal(router)
     grace = body.grace_period_seconds if body is not None else 0
-    record, plaintext = Lifecycle(get_runtime()).rotate(principal, id, grace)
+    record, plaintext = wiring.lifecycle().rotate(principal, id, grace)
     return key_response(record, 201, plaintext)
 
 

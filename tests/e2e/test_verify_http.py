@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from keysmith import tokens
+from keysmith.domain import key_format as tokens
 from tests.e2e.conftest import Client
 
 PROBLEM = "application/problem+json"

@@ -1,8 +1,10 @@
 """Integration fixtures: the functions in-process against a real table, on moto and on DynamoDB
-Local (the real engine). Each test gets a fresh table and a fresh runtime."""
+Local (the real engine). Each test gets a fresh table and fresh collaborators, put in place with
+``wiring.replace``."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -11,11 +13,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from keysmith.runtime import set_runtime
-from keysmith.store import client_config
+from keysmith import wiring
+from keysmith.store.client import client_config
 from local.sessions import SessionSigner
 from local.template import load_template, table_definition
-from tests.helpers import ROOT, Api, install, test_settings
+from tests.helpers import ROOT, Api, build_parts, test_settings
 
 TABLE = table_definition(load_template(ROOT / "template.yaml"))
 
@@ -62,12 +64,21 @@ def dynamodb(request: pytest.FixtureRequest, aws_env: None) -> Iterator[tuple[An
 def make_api(dynamodb: tuple[Any, str], signer: SessionSigner) -> Iterator[Any]:
     client, name = dynamodb
 
-    def build(**overrides: Any) -> Api:
-        runtime = install(test_settings(name, **overrides), client, signer)
-        return Api(runtime, signer)
+    with contextlib.ExitStack() as installed:
 
-    yield build
-    set_runtime(None)
+        def build(**overrides: Any) -> Api:
+            parts = build_parts(test_settings(name, **overrides), client, signer)
+            installed.enter_context(
+                wiring.replace(
+                    settings=parts.settings,
+                    store=parts.store,
+                    verifier=parts.verifier,
+                    sessions=parts.sessions,
+                )
+            )
+            return Api(parts, signer)
+
+        yield build
 
 
 @pytest.fixture

@@ -78,14 +78,14 @@ def test_rule_1_a_session_neither_sees_nor_changes_another_users_keys(api: Api, 
     admin = api.session("root", "acme", ["admin"])
     alices = create(api, alice)["id"]
     prepare(api, admin, route, alices)
-    before = api.runtime.store.get_raw(alices)
+    before = api.parts.store.get_raw(alices)
     reply = call(api, bob, route, alices)
     if route == "list":
         assert_status(reply, 200, route)
         assert alices not in listed(reply)
     else:
         assert_status(reply, 404, route)
-        assert api.runtime.store.get_raw(alices) == before
+        assert api.parts.store.get_raw(alices) == before
 
 
 @pytest.mark.parametrize("owner", ["user", "service_account"])
@@ -193,7 +193,7 @@ def test_rule_6_other_tenants_keys_are_404_even_for_an_admin(api: Api, route: st
     acme_alice = api.session("alice", "acme")
     key_of_alice = create(api, acme_alice)["id"]
     prepare(api, acme_admin, route, key_of_alice)
-    before = api.runtime.store.get_raw(key_of_alice)
+    before = api.parts.store.get_raw(key_of_alice)
     for intruder in (api.session("root", "globex", ["admin"]), api.session("alice", "globex")):
         reply = call(api, intruder, route, key_of_alice)
         if route == "list":
@@ -201,7 +201,7 @@ def test_rule_6_other_tenants_keys_are_404_even_for_an_admin(api: Api, route: st
             assert key_of_alice not in listed(reply)
         else:
             assert_status(reply, 404, route)
-    assert api.runtime.store.get_raw(key_of_alice) == before
+    assert api.parts.store.get_raw(key_of_alice) == before
 
 
 @pytest.mark.parametrize("route", ROUTES[1:])

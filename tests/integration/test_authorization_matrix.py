@@ -18,11 +18,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from keysmith.runtime import set_runtime
-from keysmith.store import client_config
+from keysmith import wiring
+from keysmith.store.client import client_config
 from local.ddb import make_client
 from local.sessions import SessionSigner
-from tests.helpers import Api, install, test_settings
+from tests.helpers import Api, build_parts, test_settings
 from tests.integration.conftest import create_table
 from tests.integration.test_authorization import ROUTES, assert_status, call, create, listed, prepare
 
@@ -104,11 +104,13 @@ def world(request: pytest.FixtureRequest, signer: SessionSigner) -> Iterator[Wor
                 yield build_world(client, name, signer)
             finally:
                 client.delete_table(TableName=name)
-        set_runtime(None)
+        wiring.reset()
 
 
 def build_world(client: Any, name: str, signer: SessionSigner) -> World:
-    api = Api(install(test_settings(name), client, signer), signer)
+    parts = build_parts(test_settings(name), client, signer)
+    parts.install()
+    api = Api(parts, signer)
     world = World(api)
     t = world.tokens
     t["alice"] = api.session("alice", "acme")
@@ -130,7 +132,7 @@ def build_world(client: Any, name: str, signer: SessionSigner) -> World:
 
 def run_cell(world: World, target_kind: str, caller: str, route: str, expected: str) -> None:
     api, tokens = world.api, world.tokens
-    set_runtime(api.runtime)  # other tests in this process install their own runtime
+    api.parts.install()  # other tests in this process put their own collaborators in place
     admin = tokens["admin"]
     if target_kind == "user":
         target = create(api, tokens["alice"], name="target", scopes=["read"])["id"]
@@ -139,7 +141,7 @@ def run_cell(world: World, target_kind: str, caller: str, route: str, expected: 
         target = create(api, admin, name="target", service_account_id="sa_ci", scopes=["read"])["id"]
         create_body = {"service_account_id": "sa_ci"}
     prepare(api, admin, route, target)
-    before = api.runtime.store.get_raw(target)
+    before = api.parts.store.get_raw(target)
     reply = call(api, tokens[caller], route, target, create_body)
     context = (target_kind, caller, route)
     assert_status(reply, int(expected[:3]), context)
@@ -148,7 +150,7 @@ def run_cell(world: World, target_kind: str, caller: str, route: str, expected: 
     elif expected.endswith("-"):
         assert target not in listed(reply), context
     if reply.status >= 400 and route not in ("create", "list"):
-        assert api.runtime.store.get_raw(target) == before, context  # a refusal changes nothing
+        assert api.parts.store.get_raw(target) == before, context  # a refusal changes nothing
 
 
 @pytest.mark.parametrize("world", ["moto"], indirect=True)

@@ -122,7 +122,7 @@ def test_concurrent_suspend_activate_revoke_stay_consistent(api: Api, seed: int)
             assert reply.body["detail"].startswith("The key is "), reply.body["detail"]
     successes = sum(1 for reply in replies if reply.status == 200)
     assert outcomes[("revoke", 200)] <= 1, outcomes
-    final = api.runtime.store.get_raw(key["id"])
+    final = api.parts.store.get_raw(key["id"])
     assert final is not None
     assert int(final["version"]["N"]) == 1 + successes, outcomes
     if outcomes[("revoke", 200)]:
@@ -132,7 +132,7 @@ def test_concurrent_suspend_activate_revoke_stay_consistent(api: Api, seed: int)
     after = run_together([partial(containers.post, "activate", key["id"], token) for _ in range(WORKERS)])
     if final["status"] == {"S": "revoked"}:
         assert {reply.status for reply in after} == {409}
-        assert api.runtime.store.get_raw(key["id"]) == final
+        assert api.parts.store.get_raw(key["id"]) == final
 
 
 def test_revocation_wins_over_everything_that_follows(api: Api) -> None:
@@ -141,12 +141,12 @@ def test_revocation_wins_over_everything_that_follows(api: Api) -> None:
     key = create(api, token)
     containers = Containers(["suspend", "activate", "revoke", "rotate"])
     assert containers.post("revoke", key["id"], token).status == 200
-    revoked = api.runtime.store.get_raw(key["id"])
+    revoked = api.parts.store.get_raw(key["id"])
     storm = ["suspend", "activate", "revoke", "rotate"] * 9
     replies = run_together([partial(containers.post, action, key["id"], token) for action in storm])
     assert {reply.status for reply in replies} == {409}
     assert all("revoked" in reply.body["detail"] for reply in replies)
-    assert api.runtime.store.get_raw(key["id"]) == revoked
+    assert api.parts.store.get_raw(key["id"]) == revoked
 
 
 @pytest.mark.parametrize("grace", [0, 300])
@@ -170,7 +170,7 @@ def test_concurrent_rotations_make_exactly_one_successor(api: Api, grace: int) -
     old = api.request("GET", f"/v1/api-keys/{key['id']}", token=token).body
     assert old["rotated_to"] == winner.body["id"]
     assert old["status"] == ("revoked" if grace == 0 else "active")
-    assert api.runtime.store.get_raw(key["id"])["version"] == {"N": "2"}
+    assert api.parts.store.get_raw(key["id"])["version"] == {"N": "2"}
 
 
 def test_rotations_that_all_read_before_any_writes_still_make_one_successor(
@@ -181,7 +181,7 @@ def test_rotations_that_all_read_before_any_writes_still_make_one_successor(
     token = api.session("alice", "acme")
     key = create(api, token)
     containers = Containers(["rotate"])
-    store = api.runtime.store
+    store = api.parts.store
     real_get = store.get
     everyone_has_read = threading.Barrier(10)
 
@@ -204,4 +204,4 @@ def test_rotations_that_all_read_before_any_writes_still_make_one_successor(
     monkeypatch.undo()
     listing = api.request("GET", "/v1/api-keys", token=token, query={"limit": "100"}).body["items"]
     assert sorted(item["id"] for item in listing) == sorted([key["id"], winner["id"]])
-    assert api.runtime.store.get_raw(key["id"])["rotated_to"] == {"S": winner["id"]}
+    assert api.parts.store.get_raw(key["id"])["rotated_to"] == {"S": winner["id"]}

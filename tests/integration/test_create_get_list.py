@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from keysmith import tokens
+from keysmith.domain import key_format as tokens
 from tests.helpers import Api
 
 PROBLEM = "application/problem+json"
@@ -175,7 +175,7 @@ def test_unknown_and_malformed_ids_are_404(api: Api) -> None:
 
 def test_a_create_whose_answer_was_lost_and_retried_still_succeeds(api: Api) -> None:
     """DynamoDB applied the PutItem but its answer was lost; botocore's retry meets its own item."""
-    client = api.runtime.store.client
+    client = api.parts.store.client
     original = client.put_item
 
     def applied_then_retried(**kwargs: object) -> object:

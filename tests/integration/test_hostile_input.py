@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import serialization
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from keysmith import tokens
+from keysmith.domain import key_format as tokens
 from tests.hardening import record_figures, scale, snapshot
 from tests.helpers import ROOT, Api, Reply, handler_of, make_event, route_table
 
@@ -940,7 +940,7 @@ def check(reply: Reply, case: Case) -> None:
 
 
 def test_hostile_inputs_get_the_right_problem_and_change_nothing(ctx: Ctx, subtests: Any) -> None:
-    client, table = ctx.api.runtime.store.client, ctx.api.runtime.store.table
+    client, table = ctx.api.parts.store.client, ctx.api.parts.store.table
     before = snapshot(client, table)
     for case in CASES:
         with subtests.test(msg=case.name):
@@ -987,7 +987,7 @@ def test_random_bodies_never_5xx_and_create_only_when_valid(api: Api) -> None:
     """Random bytes, random JSON and random objects with the create fields: never a 5xx, and a key
     is stored only by a 201 (the table grows by exactly the 201s)."""
     session = api.session("u_1", "acme")
-    client, table = api.runtime.store.client, api.runtime.store.table
+    client, table = api.parts.store.client, api.parts.store.table
     created = 0
 
     bodies = (

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from keysmith import clock, idempotency, tokens
+from keysmith import clock
+from keysmith.domain import idempotency
+from keysmith.domain import key_format as tokens
 from tests.helpers import Api
 
 BODY = {"name": "deploy bot", "scopes": ["read", "write"], "metadata": {"team": "infra"}}
@@ -24,7 +26,7 @@ def create(api: Api, token: str, key: str | None, body: Any = None, **headers: s
 
 
 def items(api: Api) -> list[dict[str, Any]]:
-    client, table = api.runtime.store.client, api.runtime.store.table
+    client, table = api.parts.store.client, api.parts.store.table
     return client.scan(TableName=table, ConsistentRead=True)["Items"]  # a test may scan
 
 
@@ -104,7 +106,7 @@ def test_the_key_is_scoped_to_the_caller(api: Api) -> None:
 def test_without_the_header_every_create_is_a_new_key_in_one_put(api: Api, monkeypatch: Any) -> None:
     token = api.session("u_1", "acme")
     calls: list[str] = []
-    client = api.runtime.store.client
+    client = api.parts.store.client
     original = client._make_api_call
 
     def counting(operation: str, params: Any) -> Any:
@@ -147,7 +149,7 @@ def test_a_record_past_24_hours_is_replaced_not_replayed(api: Api, monkeypatch: 
     token = api.session("u_1", "acme")
     first = create(api, token, "k1")
     # age the record by hand: TTL has not run (it never runs on time), the clock says it is over
-    store = api.runtime.store
+    store = api.parts.store
     record_id = idempotency.record_id_for("acme", ("user", "u_1"), "k1")
     store.client.update_item(
         TableName=store.table,
@@ -165,7 +167,7 @@ def test_a_record_past_24_hours_is_replaced_not_replayed(api: Api, monkeypatch: 
 def test_a_replayed_key_that_was_deleted_is_409(api: Api) -> None:
     token = api.session("u_1", "acme")
     first = create(api, token, "k1")
-    store = api.runtime.store
+    store = api.parts.store
     store.client.delete_item(TableName=store.table, Key={"id": {"S": first.body["id"]}})
     reply = create(api, token, "k1")
     assert reply.status == 409, reply.text
@@ -198,7 +200,7 @@ def test_idempotency_records_are_never_listed_nor_verified(api: Api) -> None:
     assert len(listing.body["items"]) == 3
     assert all(not item["id"].startswith("idem#") for item in listing.body["items"])
     # the by_tenant and by_owner indexes hold only keys
-    store = api.runtime.store
+    store = api.parts.store
     for index in ("by_tenant", "by_owner"):
         indexed = store.client.scan(TableName=store.table, IndexName=index)["Items"]
         assert len(indexed) == 3 and all("key_hash" in i for i in indexed)

@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
-from keysmith import clock, tokens
-from keysmith.records import KeyRecord, from_item
+from keysmith import clock, wiring
+from keysmith.domain import key_format as tokens
+from keysmith.domain.api_key import KeyRecord
+from keysmith.store.items import from_item
 from tests.helpers import Api, Reply
 
 PROBLEM_TYPE = "urn:keysmith:problem:"
@@ -38,7 +40,7 @@ def get(api: Api, token: str, key_id: str) -> Reply:
 
 
 def stored(api: Api, key_id: str) -> dict[str, Any] | None:
-    return api.runtime.store.get_raw(key_id)
+    return api.parts.store.get_raw(key_id)
 
 
 def conflict(reply: Reply, *words: str) -> None:
@@ -179,18 +181,18 @@ def test_available_actions_match_what_the_api_accepts(api: Api) -> None:
 # --- expiry derived from the clock ---------------------------------------------------------------
 
 
-def frozen(monkeypatch: pytest.MonkeyPatch, at: float) -> None:
-    monkeypatch.setattr(clock, "now", lambda: at)
+def frozen(at: float) -> None:
+    """The clock says ``at`` from now on, through ``wiring`` (the one clock idiom); the ``api``
+    fixture's ``wiring.replace`` puts the real clock back when the test ends."""
+    wiring.install(now=lambda: at)
 
 
-def test_a_key_past_its_expiry_reads_expired_and_refuses_all_but_delete(
-    api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_key_past_its_expiry_reads_expired_and_refuses_all_but_delete(api: Api) -> None:
     token = api.session("alice", "acme")
     key = create(api, token, expires_in_seconds=3600)
     suspended = create(api, token, name="suspended", expires_in_seconds=3600)
     act(api, token, suspended["id"], "suspend")
-    frozen(monkeypatch, time.time() + 7200)  # records store epoch seconds; the clock says later
+    frozen(time.time() + 7200)  # records store epoch seconds; the clock says later
     for item in (key, suspended):
         body = get(api, token, item["id"]).body
         assert body["status"] == "expired"
@@ -221,9 +223,9 @@ def test_reads_never_trust_ttl(api: Api, dynamodb: tuple[Any, str]) -> None:
     assert get(api, token, expired["id"]).body["status"] == "expired"
     listed = {i["id"]: i["status"] for i in api.request("GET", "/v1/api-keys", token=token).body["items"]}
     assert listed == {revoked["id"]: "revoked", expired["id"]: "expired"}
-    verified = api.runtime.verifier.verify(revoked["key"])
+    verified = api.parts.verifier.verify(revoked["key"])
     assert verified.code == "REVOKED"
-    assert api.runtime.verifier.verify(expired["key"]).code == "EXPIRED"
+    assert api.parts.verifier.verify(expired["key"]).code == "EXPIRED"
     # and an API key whose item outlived its ttl does not authenticate
     reply = api.request("GET", "/v1/api-keys", token=expired["key"])
     assert reply.status == 401
@@ -279,16 +281,14 @@ def test_patch_works_on_a_suspended_key_and_keeps_it_suspended(api: Api) -> None
     assert reply.body["status"] == "suspended"
 
 
-def test_patch_expiry_is_bounded_by_the_deploy_maximum_from_creation(
-    make_api: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_patch_expiry_is_bounded_by_the_deploy_maximum_from_creation(make_api: Any) -> None:
     api = make_api(max_key_lifetime_days=30)
     token = api.session("alice", "acme")
     key = create(api, token)
     created = clock.parse_rfc3339(key["created_at"])
     assert clock.parse_rfc3339(key["expires_at"]) == pytest.approx(created + 30 * DAY, abs=1)
     # Twenty days later, the key may still be set to expire up to day 30 of its life, not beyond.
-    frozen(monkeypatch, created + 20 * DAY)
+    frozen(created + 20 * DAY)
     ok = patch(api, token, key["id"], {"expires_at": clock.rfc3339(created + 29 * DAY)})
     assert ok.status == 200, ok.text
     too_late = patch(api, token, key["id"], {"expires_at": clock.rfc3339(created + 31 * DAY)})
@@ -337,16 +337,14 @@ def test_rotate_without_grace_revokes_the_old_key_at_once(api: Api) -> None:
     assert previous["revoked_at"] is not None
     assert previous["available_actions"]["rotate"] is False
     assert stored(api, old["id"])["version"] == {"N": "2"}
-    assert api.runtime.verifier.verify(old["key"]).code == "REVOKED"
-    assert api.runtime.verifier.verify(new["key"]).code == "VALID"
+    assert api.parts.verifier.verify(old["key"]).code == "REVOKED"
+    assert api.parts.verifier.verify(new["key"]).code == "VALID"
     fetched = get(api, token, new["id"])
     assert {k: v for k, v in new.items() if k != "key"} == fetched.body
     assert new["key"] not in fetched.text
 
 
-def test_rotate_with_grace_keeps_the_old_key_until_the_grace_ends(
-    api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_rotate_with_grace_keeps_the_old_key_until_the_grace_ends(api: Api) -> None:
     token = api.session("alice", "acme")
     old = create(api, token)
     now = time.time()
@@ -358,9 +356,9 @@ def test_rotate_with_grace_keeps_the_old_key_until_the_grace_ends(
     ends = clock.parse_rfc3339(previous["expires_at"])
     assert ends == pytest.approx(now + 3600, abs=2)
     assert int(stored(api, old["id"])["ttl"]["N"]) == int(ends) + 30 * DAY
-    assert api.runtime.verifier.verify(old["key"]).code == "VALID"
+    assert api.parts.verifier.verify(old["key"]).code == "VALID"
     conflict(act(api, token, old["id"], "rotate"), "already been rotated", reply.body["id"])
-    frozen(monkeypatch, ends + 1)
+    frozen(ends + 1)
     assert get(api, token, old["id"]).body["status"] == "expired"
     assert get(api, token, reply.body["id"]).body["status"] == "active"
 
@@ -432,7 +430,7 @@ def test_a_concurrent_change_between_read_and_write_fails_the_rotation(
     """Rotation reads, then writes on condition that the version is still the one read."""
     token = api.session("alice", "acme")
     key = create(api, token)
-    store = api.runtime.store
+    store = api.parts.store
     real_get = store.get
 
     def get_then_someone_patches(key_id: str) -> KeyRecord | None:
@@ -457,7 +455,7 @@ def test_rotate_of_a_key_deleted_between_read_and_write_is_404(
     client, table = dynamodb
     token = api.session("alice", "acme")
     key = create(api, token)
-    store = api.runtime.store
+    store = api.parts.store
     real_get = store.get
 
     def get_then_gone(key_id: str) -> KeyRecord | None:
@@ -498,7 +496,7 @@ def test_a_change_whose_answer_was_lost_and_retried_still_succeeds(api: Api, act
     the first attempt made false, and must still be answered 200, not 409."""
     token = api.session("u_retry", "acme")
     created = api.request("POST", "/v1/api-keys", token=token, json_body={"name": "k"}).body
-    client = api.runtime.store.client
+    client = api.parts.store.client
     original = client.update_item
 
     def applied_then_retried(**kwargs: object) -> object:

@@ -54,7 +54,7 @@ def key(api: Api, alice: str) -> dict[str, Any]:
 
 
 def unchanged(api: Api, key: dict[str, Any]) -> None:
-    item = api.runtime.store.get_raw(key["id"])
+    item = api.parts.store.get_raw(key["id"])
     assert item is not None
     assert item["version"] == {"N": "1"}
     assert item["name"] == {"S": "target"}

@@ -23,7 +23,7 @@ def create(api: Api, token: str, **body: Any) -> dict[str, Any]:
 def expire(api: Api, key_id: str) -> None:
     """Move a key's expiry into the past, as the passing of time would (the item stays stored)."""
     past = {"N": str(int(time.time()) - DAY)}
-    api.runtime.store.update(key_id, set_values={"expires_at": past}, condition="attribute_exists(id)")
+    api.parts.store.update(key_id, set_values={"expires_at": past}, condition="attribute_exists(id)")
 
 
 def ids(api: Api, token: str, **query: str) -> set[str]:

@@ -21,7 +21,7 @@ def create(api: Api, token: str, **body: Any) -> dict[str, Any]:
 
 
 def measured(api: Api, call: Callable[[], Reply], expected_status: int) -> Counter[str]:
-    with count_requests(api.runtime.store.client) as counts:
+    with count_requests(api.parts.store.client) as counts:
         reply = call()
     assert reply.status == expected_status, reply.text
     return counts

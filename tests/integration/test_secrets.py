@@ -20,7 +20,7 @@ import pytest
 from aws_xray_sdk.core import patcher, xray_recorder
 from aws_xray_sdk.core.context import Context
 
-from keysmith.logs import logger
+from keysmith.logger import logger
 from tests.hardening import capture_logs, record_figures, snapshot
 from tests.helpers import ROOT, Api, handler_of
 
@@ -182,7 +182,7 @@ def test_no_secret_in_logs_traces_items_or_later_answers(api: Api, traces: Memor
     assert_absent("a trace entity", traces.sent, secrets)
 
     # every stored item, keys and idempotency records alike (a test may scan)
-    items = snapshot(api.runtime.store.client, api.runtime.store.table)
+    items = snapshot(api.parts.store.client, api.parts.store.table)
     assert any(i.startswith("idem#") for i in items)
     assert_absent("a stored item", [json.dumps(item) for item in items.values()], secrets)
 
@@ -196,7 +196,7 @@ def test_no_secret_in_logs_traces_items_or_later_answers(api: Api, traces: Memor
 
 def test_the_management_handlers_never_put_responses_or_errors_in_traces() -> None:
     """Tracer's capture_response/capture_error are off in the one Lambda entry point."""
-    source = (ROOT / "layers" / "common" / "keysmith" / "api.py").read_text()
+    source = (ROOT / "layers" / "common" / "keysmith" / "http" / "resolver_entry.py").read_text()
     assert "capture_lambda_handler(capture_response=False, capture_error=False)" in source
     for folder in sorted(FOLDERS):
         text = (ROOT / "functions" / folder / "app.py").read_text()

@@ -158,7 +158,7 @@ def test_a_store_fault_is_503_logged_and_changes_nothing(make_api: Any, site: Si
     world = build_world(api)
     if site.prepare is not None:
         assert site.prepare(world).status == 200
-    client, table = api.runtime.store.client, api.runtime.store.table
+    client, table = api.parts.store.client, api.parts.store.table
     before = snapshot(client, table)
     with (
         capture_logs() as lines,
@@ -194,7 +194,7 @@ def test_a_store_fault_is_503_logged_and_changes_nothing(make_api: Any, site: Si
 def test_a_create_that_failed_can_be_retried_with_the_same_idempotency_key(make_api: Any) -> None:
     api = make_api()
     world = build_world(api)
-    client = api.runtime.store.client
+    client = api.parts.store.client
     with FaultInjector(client, "TransactWriteItems", "timeout").active() as f:
         assert _create(world, **{"Idempotency-Key": "again"}).status == 503
     TOTALS["faults_injected"] += f.injected
@@ -215,7 +215,7 @@ def test_a_fault_that_clears_within_the_retries_is_invisible(make_api: Any) -> N
                 return None
             return super()._hook(request, event_name, **kwargs)
 
-    with Once(api.runtime.store.client, "PutItem", "throttling").active() as f:
+    with Once(api.parts.store.client, "PutItem", "throttling").active() as f:
         reply = _create(world)
     TOTALS["faults_injected"] += f.injected
     assert reply.status == 201 and f.injected == 1

@@ -1,7 +1,7 @@
 """Tenancy, property-based: over random tenants, owners, roles, scopes, environments and routes, no
 principal ever reads or changes a key it may not.
 
-The expected visibility is modelled here from the rules in keysmith.policy's docstring (API.md's
+The expected visibility is modelled here from the rules in keysmith.domain.policy's docstring (API.md's
 rules 1-6), independently of ``policy.visible``:
 - another tenant's key: never (404, never 403 or 409, which would tell it exists);
 - an environment-restricted API key: only keys of its environment;
@@ -22,8 +22,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from keysmith.keys import KeyService, NewKey
-from keysmith.principals import SESSION, Principal
+from keysmith import wiring
+from keysmith.domain.create import KeyCreator, NewKey
+from keysmith.domain.principals import SESSION, Principal
 from tests.hardening import USAGE_ATTRIBUTES, record_figures, scale, snapshot
 from tests.helpers import ROOT, Api, Reply
 
@@ -96,7 +97,7 @@ ops = st.builds(
 )
 
 
-# --- the model (independent of keysmith.policy) ------------------------------------------------
+# --- the model (independent of keysmith.domain.policy) -----------------------------------------
 
 
 @dataclass(frozen=True)
@@ -146,8 +147,8 @@ def live(item: dict[str, Any]) -> bool:
 
 @pytest.mark.parametrize("dynamodb", ["moto"], indirect=True)
 def test_no_principal_reads_or_changes_a_key_it_may_not(api: Api) -> None:
-    client, table = api.runtime.store.client, api.runtime.store.table
-    service = KeyService(api.runtime)
+    client, table = api.parts.store.client, api.parts.store.table
+    service = KeyCreator(api.parts.store, api.parts.settings, wiring.now)
 
     @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     @given(specs=st.lists(key_specs, min_size=2, max_size=6), steps=st.lists(ops, min_size=1, max_size=6))

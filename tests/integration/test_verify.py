@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
-from keysmith import tokens
-from keysmith.hotpath import build_verifier, get_verifier
-from keysmith.records import REVOKED, SUSPENDED
-from keysmith.store import StoreUnavailable
+from keysmith import wiring
+from keysmith.domain import key_format as tokens
+from keysmith.domain.api_key import REVOKED, SUSPENDED
+from keysmith.domain.ports import StoreUnavailable
+from keysmith.store.keys import KeyStore
 from local.dynamo_calls import counting
 from tests.hardening import FaultInjector, capture_logs
 from tests.helpers import Api, Reply, handler_of
@@ -45,7 +46,7 @@ def fetch(api: Api, key_id: str) -> dict[str, Any]:
 
 def set_item(api: Api, key_id: str, **values: dict[str, str]) -> None:
     """Change the stored item directly (as another container or an operator would)."""
-    api.runtime.store.update(key_id, set_values=values, condition="attribute_exists(id)")
+    api.parts.store.update(key_id, set_values=values, condition="attribute_exists(id)")
 
 
 def authorizer_event(authorization: str | None, *, source_ip: str = "198.51.100.4") -> dict[str, Any]:
@@ -283,29 +284,26 @@ def test_the_callers_client_ip_and_user_agent_win(api: Api) -> None:
 def test_last_used_is_written_at_most_once_per_window(make_api: Any) -> None:
     api = make_api(last_used_resolution_seconds=60)
     created = create(api)
-    verifier = get_verifier()
-    client = api.runtime.store.client
+    client = api.parts.store.client
     with counting(client) as first:
         assert verify(api, {"key": created["key"], "client_ip": "192.0.2.1"}).body["valid"]
     with counting(client) as second:
         assert verify(api, {"key": created["key"], "client_ip": "192.0.2.2"}).body["valid"]
     assert (first, second) == (["GetItem", "UpdateItem"], ["GetItem"])
     assert fetch(api, created["id"])["last_used_ip"] == "192.0.2.1"
-    real_now = verifier.now
-    verifier.now = lambda: real_now() + 61
-    try:
-        with counting(client) as later:
-            assert verify(api, {"key": created["key"], "client_ip": "192.0.2.3"}).body["valid"]
-    finally:
-        verifier.now = real_now
+    with wiring.replace(now=lambda: time.time() + 61), counting(client) as later:
+        assert verify(api, {"key": created["key"], "client_ip": "192.0.2.3"}).body["valid"]
     assert later == ["GetItem", "UpdateItem"]
     assert fetch(api, created["id"])["last_used_ip"] == "192.0.2.3"
 
 
 def test_containers_that_all_read_before_any_writes_write_once_between_them(api: Api) -> None:
     created = create(api)
-    settings = api.runtime.settings
-    containers = [build_verifier(settings, api.runtime.store.client) for _ in range(4)]
+    settings = api.parts.settings
+    containers = [
+        wiring.build_verifier(settings, KeyStore(api.parts.store.client, settings.table_name))
+        for _ in range(4)
+    ]
     seen = [c.verify(created["key"]) for c in containers]  # every container read "never used"
     assert all(s.valid and s.record is not None and s.record.last_used_at is None for s in seen)
     outcomes = [
@@ -320,8 +318,11 @@ def test_containers_that_all_read_before_any_writes_write_once_between_them(api:
 @pytest.mark.parametrize("dynamodb", ["ddblocal"], indirect=True)
 def test_concurrent_containers_race_and_one_write_lands(api: Api) -> None:
     created = create(api)
-    settings = api.runtime.settings
-    containers = [build_verifier(settings, api.runtime.store.client) for _ in range(8)]
+    settings = api.parts.settings
+    containers = [
+        wiring.build_verifier(settings, KeyStore(api.parts.store.client, settings.table_name))
+        for _ in range(8)
+    ]
     seen = [c.verify(created["key"]) for c in containers]
     barrier = threading.Barrier(len(containers))
     outcomes: list[bool] = []
@@ -344,7 +345,7 @@ def test_a_failed_last_used_write_still_answers_valid(api: Api) -> None:
     created = create(api)
     with (
         capture_logs() as lines,
-        FaultInjector(api.runtime.store.client, "UpdateItem", "throughput").active(),
+        FaultInjector(api.parts.store.client, "UpdateItem", "throughput").active(),
     ):
         reply = verify(api, {"key": created["key"]})
     assert reply.status == 200 and reply.body["code"] == "VALID"
@@ -368,7 +369,7 @@ def test_the_plaintext_is_never_logged(api: Api) -> None:
 
 def test_the_request_budget_of_verify_and_the_authorizer(api: Api) -> None:
     created = create(api)
-    client = api.runtime.store.client
+    client = api.parts.store.client
     budget: dict[str, list[str]] = {}
     with counting(client) as budget["verify first"]:
         verify(api, {"key": created["key"]})
@@ -479,7 +480,7 @@ def test_the_authorizer_denies(api: Api, arrange: str) -> None:
 def test_the_authorizer_never_allows_on_a_store_fault(api: Api) -> None:
     created = create(api)
     with (
-        FaultInjector(api.runtime.store.client, "GetItem", "throttling").active(),
+        FaultInjector(api.parts.store.client, "GetItem", "throttling").active(),
         pytest.raises(StoreUnavailable),
     ):
         authorize(f"Bearer {created['key']}")  # raised: API Gateway answers 500, never lets it through
@@ -487,7 +488,7 @@ def test_the_authorizer_never_allows_on_a_store_fault(api: Api) -> None:
 
 def test_verify_answers_503_on_a_store_fault(api: Api) -> None:
     created = create(api)
-    with FaultInjector(api.runtime.store.client, "GetItem", "internal").active():
+    with FaultInjector(api.parts.store.client, "GetItem", "internal").active():
         reply = verify(api, {"key": created["key"]})
     assert_problem(reply, 503, "unavailable")
     assert reply.header("Retry-After") == "1"
@@ -523,12 +524,12 @@ def test_whoami_without_an_authorizer_context_is_401(api: Api) -> None:
 def test_with_a_cache_a_warm_container_reads_once_per_ttl(make_api: Any) -> None:
     api = make_api(verify_cache_ttl_seconds=30)
     created = create(api)
-    client = api.runtime.store.client
+    client = api.parts.store.client
     with counting(client) as calls:
         for _ in range(5):
             assert verify(api, {"key": created["key"]}).body["valid"]
     assert calls.count("GetItem") == 1
     _revoke(api, created)
     assert verify(api, {"key": created["key"]}).body["code"] == "VALID"  # up to the TTL: the documented cost
-    get_verifier().forget()
+    wiring.verifier().forget()
     assert verify(api, {"key": created["key"]}).body["code"] == "REVOKED"

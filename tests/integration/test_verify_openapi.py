@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from keysmith import tokens
-from keysmith.lean import MAX_REQUIRED_SCOPES
+from keysmith.domain import key_format as tokens
+from keysmith.http.verify_body import MAX_REQUIRED_SCOPES
 from tests.helpers import ROOT, Api
 from tests.integration.test_verify import CASES, authorize, create, verify, whoami
 from tests.schema_check import errors

@@ -1,7 +1,8 @@
 """template.yaml against the code and the contract, without building anything (fast).
 
-Routes match keysmith.routes, every function has its code, its own log group and a least-privilege
-policy, the table is the one the store expects, and the environment parses as the layer's settings.
+Routes match keysmith.http.routes, every function has its code, its own log group and a
+least-privilege policy, the table is the one the store expects, and the environment parses as the
+layer's settings.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from keysmith.routes import ROUTES
+from keysmith.http.routes import ROUTES
 from keysmith.settings import Settings
 from local.template import (
     functions,
@@ -58,7 +59,8 @@ def _of_type(kind: str) -> dict[str, Mapping[str, Any]]:
 def test_every_route_has_exactly_one_function_and_every_function_route_is_known() -> None:
     served = Counter((r.method, r.path) for f in FUNCTIONS for r in f.routes if r.path != "$default")
     assert set(served) == set(ROUTES), (
-        f"only in template: {set(served) - set(ROUTES)}; only in keysmith.routes: {set(ROUTES) - set(served)}"
+        f"only in template: {set(served) - set(ROUTES)}; "
+        f"only in keysmith.http.routes: {set(ROUTES) - set(served)}"
     )
     assert all(count == 1 for count in served.values()), f"served twice: {served}"
 

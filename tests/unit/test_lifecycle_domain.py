@@ -1,4 +1,5 @@
-"""keysmith.lifecycle without DynamoDB: the conditions it writes, how it reads a refusal, the
+"""keysmith.domain.lifecycle without DynamoDB (the fake store renders what it is asked with the real
+store's renderer): the conditions it writes, how it reads a refusal, the
 successor's expiry, and the transaction outcomes that are not a failed condition."""
 
 from __future__ import annotations
@@ -8,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from keysmith.lifecycle import (
+from keysmith.domain.api_key import ACTIVE, REVOKED, SUSPENDED, KeyRecord
+from keysmith.domain.lifecycle import (
     ACTIVATE,
     CHANGE,
     DELETE,
@@ -20,11 +22,12 @@ from keysmith.lifecycle import (
     Lifecycle,
     successor_expiry,
 )
-from keysmith.principals import API_KEY, SERVICE_ACCOUNT, SESSION, USER, Principal
-from keysmith.problems import Problem
-from keysmith.records import ACTIVE, REVOKED, SUSPENDED, KeyRecord, to_item
+from keysmith.domain.ports import Change, ConditionFailed, StoreUnavailable, TransactionCancelled
+from keysmith.domain.principals import API_KEY, SERVICE_ACCOUNT, SESSION, USER, Principal
+from keysmith.domain.problems import Problem
 from keysmith.settings import Settings
-from keysmith.store import ConditionFailed, StoreUnavailable, TransactionCancelled
+from keysmith.store import items
+from keysmith.store.conditions import change_condition
 
 NOW = 1_800_000_000.25
 DAY = 86_400
@@ -55,52 +58,51 @@ def record(**changes: Any) -> KeyRecord:
     return base.with_changes(**changes)
 
 
+def rendered(key_id: str, change: Change) -> dict[str, Any]:
+    """What the store sends for ``change``: its condition and values, as ``keysmith.store`` renders them."""
+    condition, names, values = change_condition(change)
+    return {
+        "key_id": key_id,
+        "set_values": items.values(change.sets),
+        "remove": change.remove,
+        "condition": condition,
+        "names": names,
+        "values": values,
+    }
+
+
 @dataclass
 class FakeStore:
-    """Records what the domain asks of the store; answers as told."""
+    """Records what the domain asks of the store (rendered as the store renders it); answers as told."""
 
     stored: KeyRecord | None = None
     fail_with: Exception | None = None
     updates: list[dict[str, Any]] = field(default_factory=list)
     transactions: list[list[dict[str, Any]]] = field(default_factory=list)
-    table: str = "keys"
 
-    def update(self, key_id: str, **request: Any) -> KeyRecord:
-        self.updates.append({"key_id": key_id, **request})
+    def change(self, key_id: str, change: Change) -> KeyRecord:
+        self.updates.append(rendered(key_id, change))
         if self.fail_with is not None:
             raise self.fail_with
         assert self.stored is not None
         return self.stored
 
-    def delete(self, key_id: str, **request: Any) -> None:
-        self.updates.append({"key_id": key_id, "delete": True, **request})
+    def delete(self, key_id: str, change: Change) -> None:
+        self.updates.append({**rendered(key_id, change), "delete": True})
         if self.fail_with is not None:
             raise self.fail_with
 
     def get(self, key_id: str) -> KeyRecord | None:
         return self.stored
 
-    def update_request(self, key_id: str, **request: Any) -> dict[str, Any]:
-        return {"Key": key_id, **request}
-
-    def put_action(self, new: KeyRecord) -> dict[str, Any]:
-        return {"Put": new}
-
-    def transact(self, actions: list[dict[str, Any]]) -> None:
-        self.transactions.append(actions)
+    def rotate(self, successor: KeyRecord, key_id: str, change: Change) -> None:
+        self.transactions.append([{"Put": successor}, {"Update": rendered(key_id, change)}])
         if self.fail_with is not None:
             raise self.fail_with
 
 
-@dataclass
-class FakeRuntime:
-    store: FakeStore
-    settings: Settings = field(default_factory=lambda: Settings(table_name="keys"))
-
-
 def lifecycle(store: FakeStore, **settings: Any) -> Lifecycle:
-    runtime = FakeRuntime(store, Settings(table_name="keys", **settings))
-    return Lifecycle(runtime, now=lambda: NOW)  # type: ignore[arg-type]
+    return Lifecycle(store, Settings(table_name="keys", **settings), now=lambda: NOW)  # type: ignore[arg-type]
 
 
 # --- conditions ------------------------------------------------------------------------------------
@@ -153,11 +155,11 @@ def test_every_rule_refuses_what_available_actions_refuses(rule: Any) -> None:
         "rotated": record(rotated_to="x", expires_at=NOW + 60),
     }
     for name, rec in cases.items():
-        allowed = rule.allows(rec, NOW)
+        allowed = rec.allows(rule, NOW)
         if rule is CHANGE:
             assert allowed == (rec.effective_status(NOW) in (ACTIVE, SUSPENDED)), name
         else:
-            assert allowed == rec.available_actions(NOW)[rule.action], name
+            assert allowed == rec.available_actions(NOW)[rule.name], name
 
 
 def test_revoke_sets_the_ttl_to_revocation_plus_retention() -> None:
@@ -246,7 +248,7 @@ def test_rotation_is_one_transaction_guarded_by_the_version_read() -> None:
     assert "#version = :read_version" in update["condition"]
     assert "attribute_not_exists(rotated_to)" in update["condition"]
     assert update["values"][":read_version"] == {"N": "7"}
-    assert update["ReturnValuesOnConditionCheckFailure"] == "ALL_OLD"
+    # that the transaction asks for the old item on a failed condition: test_store_rendering.py
     assert update["set_values"]["rotated_to"] == {"S": new.id}
     assert update["set_values"]["status"] == {"S": "revoked"}
     assert new.rotated_from == KEY_ID and new.version == 1
@@ -277,13 +279,13 @@ def test_grace_out_of_range_is_422(grace: int) -> None:
 @pytest.mark.parametrize(
     ("reasons", "outcome"),
     [
-        ([("None", None), ("ConditionalCheckFailed", to_item(record(version=2)))], "changed concurrently"),
+        ([("None", None), ("ConditionalCheckFailed", record(version=2))], "changed concurrently"),
         (
-            [("None", None), ("ConditionalCheckFailed", to_item(record(rotated_to="n")))],
+            [("None", None), ("ConditionalCheckFailed", record(rotated_to="n"))],
             "already been rotated",
         ),
         (
-            [("None", None), ("ConditionalCheckFailed", to_item(record(status=SUSPENDED)))],
+            [("None", None), ("ConditionalCheckFailed", record(status=SUSPENDED))],
             "The key is suspended",
         ),
         ([("None", None), ("ConditionalCheckFailed", None)], "No such API key"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from keysmith.routes import ROUTES
+from keysmith.http.routes import ROUTES
 from local.openapi import DOCUMENT, generate, render
 
 

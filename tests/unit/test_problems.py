@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from keysmith.problems import CATALOGUE, Problem, problem_response, unauthenticated, unavailable
+from keysmith.domain.problems import CATALOGUE, Problem, unauthenticated, unavailable
+from keysmith.http.answers import problem_result as problem_response
 
 
 @pytest.mark.parametrize("slug", sorted(CATALOGUE))

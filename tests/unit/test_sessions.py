@@ -9,9 +9,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from keysmith.principals import SESSION, USER
-from keysmith.problems import Problem
-from keysmith.sessions import SessionVerifier, StaticJwks
+from keysmith.auth.sessions import SessionVerifier, StaticJwks
+from keysmith.domain.principals import SESSION, USER
+from keysmith.domain.problems import Problem
 from keysmith.settings import Settings
 from local.sessions import LOCAL_AUDIENCE, LOCAL_ISSUER, SessionSigner
 

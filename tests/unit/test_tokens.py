@@ -9,7 +9,7 @@ import zlib
 
 import pytest
 
-from keysmith import tokens
+from keysmith.domain import key_format as tokens
 
 
 def test_a_key_has_the_documented_shape() -> None:

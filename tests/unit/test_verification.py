@@ -11,10 +11,10 @@ import botocore.session
 import pytest
 from botocore.stub import Stubber
 
-from keysmith import tokens
-from keysmith.records import ACTIVE, REVOKED, SUSPENDED, KeyRecord, to_item
-from keysmith.store import KeyStore, StoreUnavailable, client_config
-from keysmith.verification import (
+from keysmith.domain import key_format as tokens
+from keysmith.domain.api_key import ACTIVE, REVOKED, SUSPENDED, KeyRecord
+from keysmith.domain.ports import StoreUnavailable
+from keysmith.domain.verifier import (
     CODE_EXPIRED,
     CODE_REVOKED,
     CODE_SUSPENDED,
@@ -26,6 +26,9 @@ from keysmith.verification import (
     WRONG_ENVIRONMENT,
     Verifier,
 )
+from keysmith.store.client import client_config
+from keysmith.store.items import to_item
+from keysmith.store.keys import KeyStore
 
 T0 = 1_795_341_600.0
 

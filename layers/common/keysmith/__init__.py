@@ -1,5 +1,24 @@
-"""Keysmith's shared layer: key format, verification core, store, domain rules and HTTP plumbing.
+"""Keysmith's shared layer. The folders are the layers; a module's folder says what it may import.
 
-Import what you need from the submodules; this package imports nothing on its own so that the
-verification hot path (``keysmith.verification``) stays free of pydantic and the web framework.
+    settings.py   deploy settings, read once from the environment
+    clock.py      time: now(), RFC 3339 text, sort stamps
+    logger.py     the one Powertools Logger
+    wiring.py     the one composition root: settings(), store(), verifier(), sessions(), now(),
+                  the domain's services; replace(...) for tests
+    domain/       decisions, standard library only: problems, grammar, key_format, api_key (the
+                  entity), status_machine (the one table), principals, policy, verifier, create,
+                  query, lifecycle, idempotency; ports (the store Protocol and its errors)
+    store/        DynamoDB, the only botocore and expression syntax: client (guarded), items,
+                  conditions, listing, cursors, keys (the KeyStore)
+    auth/         bearer (parsing), credentials (credential -> principal), sessions (the only
+                  PyJWT importer)
+    http/         payload 2.0: request_guard, answers (the one exception -> problem mapping and
+                  result shapes), views (JSON shapes), verify_body, routes, function_entry (verify,
+                  authorizer, whoami), resolver_entry (the only Powertools-resolver importer),
+                  schemas (the only pydantic importer)
+
+The import rule: http | auth -> wiring -> store -> domain, never upwards; the domain imports only
+the standard library (and settings, clock). The verify, authorizer and whoami functions import no
+pydantic, PyJWT, resolver or boto3. import-linter (pyproject.toml) and a fresh-process test
+(tests/unit/test_hot_path_imports.py) hold it. This package imports nothing on its own.
 """

@@ -1,4 +1,5 @@
-"""Time, in one place: RFC 3339 UTC text with ``Z`` and epoch seconds. Tests may freeze ``now``."""
+"""Time, in one place: RFC 3339 UTC text with ``Z`` and epoch seconds. ``now`` is the real clock;
+code asks ``keysmith.wiring.now()``, which tests replace with ``wiring.replace(now=...)``."""
 
 from __future__ import annotations
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
-PREFIX_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,15}")
-SCOPE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}")
+from keysmith.domain.grammar import PREFIX, SCOPE
 
 
 class SettingsError(ValueError):
@@ -49,10 +47,10 @@ class Settings:
             return value
 
         prefix = env.get("TOKEN_PREFIX", "ks").strip() or "ks"
-        if not PREFIX_PATTERN.fullmatch(prefix):
+        if not PREFIX.fullmatch(prefix):
             raise SettingsError("TOKEN_PREFIX must match [a-z][a-z0-9_]{0,15}")
         scopes = tuple(s.strip() for s in env.get("ALLOWED_SCOPES", "read,write").split(",") if s.strip())
-        if not scopes or any(not SCOPE_PATTERN.fullmatch(s) for s in scopes):
+        if not scopes or any(not SCOPE.fullmatch(s) for s in scopes):
             raise SettingsError("ALLOWED_SCOPES must be a comma-separated list of scope names")
         table = env.get("TABLE_NAME", "").strip()
         if not table:

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 SESSION, API_KEY = "session", "api_key"
 USER, SERVICE_ACCOUNT = "user", "service_account"
 ADMIN_ROLE = "admin"
-
-# Identifiers that end up inside index keys (tenant#type#id): no '#', no spaces, no control characters.
-IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@|+=-]{0,127}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,51 +1,66 @@
-"""The HTTP plumbing every management function shares: the resolver with its error mapping, the
-request guard (size, media type, JSON: defined in ``keysmith.requests``, which the lean verify
-handler shares), the principal, and the Lambda entry point.
+"""The entry of the management functions: Powertools' resolver (the only module that imports it),
+with Tracer and Metrics, the request guard before routing (``request_guard``, shared with
+``function_entry``), the caller's principal, and every exception answered through
+``answers.problem_for``.
 
-A handler module is a route and a call::
+A handler module is a route and a call, and imports the resolver's names from here::
 
-    router = APIGatewayHttpRouter()
+    router = new_router()
 
-    @router.get("/v1/api-keys/<id>")
-    def get_key(id: str) -> Response: ...
+    @router.get("/v1/api-keys/<id>", **route_doc("Get an API key", "getApiKey", {200: ...}, 401, 404))
+    def get_key(id: str) -> Response[str]:
+        return key_response(wiring.key_query().get(current_principal(router), id))
 
     handler = lambda_handler(router)
 """
 
 from __future__ import annotations
 
-import json
+import warnings
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools import Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler import Response as Response  # re-exported for the handlers
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Body as Body
+from aws_lambda_powertools.event_handler.openapi.params import Header as Header
+from aws_lambda_powertools.event_handler.openapi.params import Query as Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
-from keysmith import clock
-from keysmith.authn import authenticate
-from keysmith.models import ProblemDetails, json_content
-from keysmith.observability import logger, metrics, tracer
-from keysmith.principals import Principal
-from keysmith.problems import (
+from keysmith import wiring
+from keysmith.auth.credentials import authenticate
+from keysmith.domain.api_key import KeyRecord
+from keysmith.domain.principals import Principal
+from keysmith.domain.problems import Problem
+from keysmith.http.answers import (
+    JSON_CONTENT_TYPE,
+    NO_STORE,
     PROBLEM_CONTENT_TYPE,
-    Problem,
+    json_text,
     problem_body,
-    problem_response,
+    problem_for,
+    problem_result,
     request_id_of,
-    unavailable,
 )
-from keysmith.records import KeyRecord, to_api
-from keysmith.requests import MAX_BODY_BYTES as MAX_BODY_BYTES  # re-exported for the handlers
-from keysmith.requests import NO_BODY as NO_BODY
-from keysmith.requests import OPTIONAL_BODY as OPTIONAL_BODY
-from keysmith.requests import REQUIRED_BODY as REQUIRED_BODY
-from keysmith.requests import guard_request as guard_request
-from keysmith.runtime import get_runtime
-from keysmith.store import StoreUnavailable
+from keysmith.http.request_guard import MAX_BODY_BYTES as MAX_BODY_BYTES  # re-exported for the handlers
+from keysmith.http.request_guard import NO_BODY as NO_BODY
+from keysmith.http.request_guard import OPTIONAL_BODY as OPTIONAL_BODY
+from keysmith.http.request_guard import REQUIRED_BODY as REQUIRED_BODY
+from keysmith.http.request_guard import guard_request, header
+from keysmith.http.schemas import ApiKey, ProblemDetails, json_content
+from keysmith.http.views import to_api
+from keysmith.logger import logger
+
+tracer = Tracer(service="keysmith")
+metrics = Metrics(namespace="Keysmith", service="keysmith")
+
+# A refused request records no business metric; that is expected, not worth a warning per request.
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
 PROBLEM_STATUSES = {
     400: "Malformed request (not JSON, not an object, bad cursor or query).",
@@ -71,6 +86,41 @@ def problem_responses(*statuses: int) -> dict[int, OpenAPIResponse]:
     }
 
 
+def answer(description: str, model: Any = ApiKey) -> OpenAPIResponse:
+    """An OpenAPI ``responses`` entry for a JSON answer (by default an ApiKey)."""
+    return {"description": description, "content": json_content(model)}
+
+
+def route_doc(
+    summary: str,
+    operation_id: str,
+    answers: dict[int, OpenAPIResponse],
+    *problem_statuses: int,
+    description: str | None = None,
+) -> dict[str, Any]:
+    """The OpenAPI details of a route, for its decorator: ``@router.get(path, **route_doc(...))``."""
+    doc: dict[str, Any] = {"summary": summary, "operation_id": operation_id, "tags": ["api-keys"]}
+    if description is not None:
+        doc["description"] = description
+    doc["responses"] = {**answers, **problem_responses(*problem_statuses)}
+    return doc
+
+
+def state_change_doc(summary: str, operation_id: str, done: str) -> dict[str, Any]:
+    """``route_doc`` of suspend, activate and revoke: the key as it is now, or 409 by its status."""
+    return route_doc(
+        summary,
+        operation_id,
+        {200: answer(f"{done}: the key as it is now.")},
+        401,
+        403,
+        404,
+        409,
+        503,
+        description="409 `conflict` when the key's status does not allow it (see `available_actions`).",
+    )
+
+
 def new_router() -> APIGatewayHttpRouter:
     """The router a management function declares its one route on."""
     router: APIGatewayHttpRouter = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
@@ -79,15 +129,12 @@ def new_router() -> APIGatewayHttpRouter:
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:
     return Response(
-        status_code=status,
-        content_type="application/json",
-        body=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
-        headers=headers or {},
+        status_code=status, content_type=JSON_CONTENT_TYPE, body=json_text(body), headers=headers or {}
     )
 
 
 def key_response(record: KeyRecord, status: int = 200, plaintext: str | None = None) -> Response[str]:
-    body = to_api(record, clock.now())
+    body = to_api(record, wiring.now())
     if plaintext is not None:
         body["key"] = plaintext
     return json_response(status, body)
@@ -125,15 +172,14 @@ def validation_problem(errors: list[dict[str, Any]]) -> Problem:
     return Problem("validation-error", "The request body breaks a field rule.", errors=body_errors)
 
 
-def _problem_response(app: APIGatewayHttpResolver, problem: Problem) -> Response[str]:
+def _problem_response(app: APIGatewayHttpResolver, error: Exception) -> Response[str]:
+    problem = problem_for(error)
     event = app.current_event
     body = problem_body(problem, event.raw_path or event.path, request_id_of(event.raw_event))
-    level = logger.warning if problem.status >= 500 else logger.info
-    level("request answered with a problem", slug=problem.slug, status=problem.status)
     return Response(
         status_code=problem.status,
         content_type=PROBLEM_CONTENT_TYPE,
-        body=json.dumps(body, separators=(",", ":")),
+        body=json_text(body),
         headers=dict(problem.headers),
     )
 
@@ -142,27 +188,17 @@ def create_app(router: APIGatewayHttpRouter) -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(enable_validation=True)
     app.include_router(router)
 
-    @app.exception_handler(Problem)  # type: ignore[untyped-decorator]
-    def _problem(problem: Problem) -> Response[str]:
-        return _problem_response(app, problem)
-
     @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def _invalid(error: RequestValidationError) -> Response[str]:
         return _problem_response(app, validation_problem(list(error.errors())))
-
-    @app.exception_handler(StoreUnavailable)  # type: ignore[untyped-decorator]
-    def _store(error: StoreUnavailable) -> Response[str]:
-        logger.warning("key store unavailable", error=str(error))
-        return _problem_response(app, unavailable())
 
     @app.not_found
     def _not_found(_: Exception) -> Response[str]:
         return _problem_response(app, Problem("not-found", "No such resource."))
 
     @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
-    def _internal(error: Exception) -> Response[str]:
-        logger.exception("unhandled error")
-        return _problem_response(app, Problem("internal", "An internal error occurred; it has been logged."))
+    def _any(error: Exception) -> Response[str]:
+        return _problem_response(app, error)
 
     return app
 
@@ -192,13 +228,13 @@ def lambda_handler(
         if problem is not None:
             path = str(event.get("rawPath") or "/")
             logger.info("request refused before routing", slug=problem.slug, status=problem.status)
-            result = problem_response(problem, path, request_id)
+            result = problem_result(problem, path, request_id)
         else:
             result = app.resolve(event, context)
         headers = result.setdefault("headers", {})
         headers["X-Request-Id"] = request_id
         if secret:
-            headers["Cache-Control"] = "no-store"
+            headers.update(NO_STORE)
         status = int(result.get("statusCode", 200))
         if metric and status < 300:
             metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
@@ -216,4 +252,4 @@ def current_principal(router: APIGatewayHttpRouter) -> Principal:
     """Authenticate the current request (one read for an API key, none for a session)."""
     event = router.current_event
     http = event.request_context.http
-    return authenticate(get_runtime(), event.headers or {}, http.source_ip, http.user_agent)
+    return authenticate(header(event.headers, "authorization"), http.source_ip, http.user_agent)

@@ -8,8 +8,10 @@ from typing import Any
 
 import jwt
 
-from keysmith.principals import IDENTIFIER, SESSION, USER, Principal
-from keysmith.problems import unauthenticated, unavailable
+from keysmith import wiring
+from keysmith.domain.grammar import IDENTIFIER
+from keysmith.domain.principals import SESSION, USER, Principal
+from keysmith.domain.problems import unauthenticated, unavailable
 from keysmith.settings import Settings
 
 ALGORITHMS = ["RS256", "ES256"]
@@ -74,6 +76,11 @@ class SessionVerifier:
         except jwt.PyJWTError:
             raise unauthenticated("The session token is not valid here.") from None
         return principal_from_claims(claims, s)
+
+
+def session_verifier() -> SessionVerifier:
+    """The process's session verifier (built on first use; tests put their own in ``wiring``)."""
+    return wiring.part("sessions", lambda: SessionVerifier(wiring.settings()))
 
 
 def principal_from_claims(claims: dict[str, Any], settings: Settings) -> Principal:

@@ -1,4 +1,4 @@
-"""The key format: ``<prefix>_<body><checksum>``, as API.md defines it.
+"""The key format: ``<prefix>_<body><checksum>``, as the API reference defines it.
 
 - body: 32 bytes from the OS CSPRNG in base62 (``0-9A-Za-z``), left-padded with ``0`` to 43 characters;
 - checksum: CRC32 of the ASCII text ``<prefix>_<body>`` in base62, left-padded to 6 characters;

@@ -1,154 +1,43 @@
-"""The DynamoDB repository: one table, conditional writes, paged index queries. No HTTP here.
+"""The key store on DynamoDB: one table, conditional writes, paged index queries. No HTTP here.
 
-Every DynamoDB call goes through ``_guard`` so that throttling, server errors, time-outs and
-dropped connections become ``StoreUnavailable`` (answered 503 with Retry-After) and nothing else
-leaks out of this module as a botocore type.
+``KeyStore`` implements ``keysmith.domain.ports.KeyStore``. Every call goes through
+``client.guard``, so only the errors ``ports`` promises leave this package.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import re
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import cache
+from collections.abc import Callable, Mapping
 from typing import Any
 
-import botocore.session
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from keysmith.records import KeyRecord, from_item, number, to_item
-
-TENANT_INDEX = "by_tenant"
-OWNER_INDEX = "by_owner"
-_INDEX_PARTITION = {TENANT_INDEX: "tenant_id", OWNER_INDEX: "owner_key"}
-
-_UNAVAILABLE_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-        "TransactionConflictException",
-        "TransactionInProgressException",
-        "LimitExceededException",
-        # TransactWriteItems cancellation reason codes (CancellationReasons[].Code) for the same faults
-        "ThrottlingError",
-        "ProvisionedThroughputExceeded",
-        "TransactionConflict",
-    }
+from keysmith.domain.api_key import KeyRecord
+from keysmith.domain.idempotency import IdempotencyRecord
+from keysmith.domain.ports import (
+    Change,
+    ConditionFailed,
+    Listing,
+    Page,
+    StoreUnavailable,
+    TransactionCancelled,
 )
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z#[0-9a-f-]{36}")
-
-
-class StoreUnavailable(Exception):
-    """DynamoDB throttled, failed or could not be reached; the caller may retry."""
-
-
-class ConditionFailed(Exception):
-    """A conditional write did not apply. ``item`` is the item as it was (None when absent)."""
-
-    def __init__(self, item: KeyRecord | None, raw: dict[str, Any] | None = None) -> None:
-        super().__init__("condition failed")
-        self.item = item
-        self.raw = raw
-
-
-class TransactionCancelled(Exception):
-    """A transaction did not apply; ``reasons`` has one entry per action (code, old item or None)."""
-
-    def __init__(self, reasons: list[tuple[str, dict[str, Any] | None]]) -> None:
-        super().__init__("transaction cancelled")
-        self.reasons = reasons
-
-
-class BadCursor(ValueError):
-    """A list cursor that this service did not issue for this listing."""
-
-
-def client_config() -> Config:
-    # Short time-outs and few retries: a Lambda should answer 503 quickly rather than hang.
-    return Config(
-        connect_timeout=2,
-        read_timeout=3,
-        retries={"max_attempts": 3, "mode": "standard"},
-        tcp_keepalive=True,
-    )
-
-
-@cache
-def default_client(endpoint_url: str | None = None) -> Any:
-    # botocore directly, not boto3: boto3's import also loads s3transfer, which costs a cold start
-    # tens of milliseconds for nothing a DynamoDB client uses (measured by `make bench`).
-    session = botocore.session.get_session()
-    return session.create_client("dynamodb", endpoint_url=endpoint_url, config=client_config())
-
-
-@contextmanager
-def _guard() -> Iterator[None]:
-    try:
-        yield
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        if code in _UNAVAILABLE_CODES:
-            raise StoreUnavailable(code) from error
-        raise
-    except BotoCoreError as error:  # time-outs, dropped connections, endpoint errors
-        raise StoreUnavailable(type(error).__name__) from error
+from keysmith.store import items
+from keysmith.store.client import UNAVAILABLE_CODES, error_code, guard
+from keysmith.store.conditions import Expression, change_condition
+from keysmith.store.cursors import encode_cursor
+from keysmith.store.items import from_item, number, to_item
+from keysmith.store.listing import query_request
 
 
 def _condition_failed(error: ClientError) -> ConditionFailed:
     response: dict[str, Any] = dict(error.response)
     old: dict[str, Any] | None = response.get("Item")
-    return ConditionFailed(from_item(old) if old and "key_hash" in old else None, old)
+    return ConditionFailed(from_item(old) if old is not None and items.is_key_item(old) else None, old)
 
 
 def _is_condition_failure(error: ClientError) -> bool:
-    return bool(error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException")
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    records: list[KeyRecord]
-    cursor: str | None
-
-
-def encode_cursor(last_key: Mapping[str, Any], binding: str) -> str:
-    flat = {name: value["S"] for name, value in last_key.items()}
-    flat["b"] = binding
-    raw = json.dumps(flat, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, index: str, partition: str, binding: str) -> dict[str, Any]:
-    """The ExclusiveStartKey of a cursor, after checking it belongs to exactly this listing."""
-    if not 0 < len(cursor) <= 1024:
-        raise BadCursor("cursor has the wrong length")
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        data = json.loads(raw)
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise BadCursor("cursor is not one this service issued") from None
-    part_name = _INDEX_PARTITION[index]
-    expected = {"id", "created_sk", part_name, "b"}
-    if (
-        not isinstance(data, dict)
-        or set(data) != expected
-        or not all(isinstance(v, str) for v in data.values())
-    ):
-        raise BadCursor("cursor is not one this service issued")
-    if data["b"] != binding or data[part_name] != partition:
-        raise BadCursor("cursor belongs to another listing")
-    if not _UUID.fullmatch(data["id"]) or not _STAMP.fullmatch(data["created_sk"]):
-        raise BadCursor("cursor is not one this service issued")
-    return {name: {"S": data[name]} for name in ("id", "created_sk", part_name)}
+    return error_code(error) == "ConditionalCheckFailedException"
 
 
 class KeyStore:
@@ -159,53 +48,32 @@ class KeyStore:
     # --- reads --------------------------------------------------------------------------------
     def get(self, key_id: str) -> KeyRecord | None:
         """One consistent primary-key read."""
-        with _guard():
+        with guard():
             answer = self.client.get_item(
                 TableName=self.table, Key={"id": {"S": key_id}}, ConsistentRead=True
             )
         item = answer.get("Item")
-        return from_item(item) if item is not None and "key_hash" in item else None
+        return from_item(item) if items.is_key_item(item) else None
 
     def get_raw(self, item_id: str) -> dict[str, Any] | None:
-        with _guard():
+        with guard():
             answer = self.client.get_item(
                 TableName=self.table, Key={"id": {"S": item_id}}, ConsistentRead=True
             )
         item: dict[str, Any] | None = answer.get("Item")
         return item
 
-    def query(
-        self,
-        index: str,
-        partition: str,
-        limit: int,
-        cursor: str | None,
-        *,
-        binding: str = "",
-        filter_expression: str | None = None,
-        names: dict[str, str] | None = None,
-        values: dict[str, Any] | None = None,
-    ) -> Page:
-        """One page, newest first, from a GSI. ``binding`` ties the cursor to the listing's filters."""
-        part_name = _INDEX_PARTITION[index]
-        request: dict[str, Any] = {
-            "TableName": self.table,
-            "IndexName": index,
-            "KeyConditionExpression": "#p = :p",
-            "ExpressionAttributeNames": {"#p": part_name, **(names or {})},
-            "ExpressionAttributeValues": {":p": {"S": partition}, **(values or {})},
-            "ScanIndexForward": False,
-            "Limit": limit,
-        }
-        if filter_expression:
-            request["FilterExpression"] = filter_expression
-        if cursor:
-            request["ExclusiveStartKey"] = decode_cursor(cursor, index, partition, binding)
-        with _guard():
-            answer = self.client.query(**request)
+    def page(self, listing: Listing, limit: int, cursor: str | None) -> Page:
+        """One page, newest first, from an index; the listing's filters as a FilterExpression."""
+        with guard():
+            answer = self.client.query(**query_request(self.table, listing, limit, cursor))
         records = [from_item(item) for item in answer.get("Items", [])]
         last = answer.get("LastEvaluatedKey")
-        return Page(records, encode_cursor(last, binding) if last else None)
+        return Page(records, encode_cursor(last, listing.binding) if last else None)
+
+    def idempotency_record(self, item_id: str) -> IdempotencyRecord | None:
+        item = self.get_raw(item_id)
+        return items.idempotency_from_item(item) if item else None
 
     # --- writes -------------------------------------------------------------------------------
     def put_new(self, record: KeyRecord) -> None:
@@ -216,7 +84,7 @@ class KeyStore:
         this key's digest (ids come from 256-bit random keys), so that is a success, not an error.
         """
         try:
-            with _guard():
+            with guard():
                 self.client.put_item(
                     TableName=self.table,
                     Item=to_item(record),
@@ -249,16 +117,12 @@ class KeyStore:
         the success it was (not as a 409).
         """
         token = uuid.uuid4().hex
+        stamped = {**set_values, "change_token": {"S": token}}
         request = self.update_request(
-            key_id,
-            set_values={**set_values, "change_token": {"S": token}},
-            remove=remove,
-            condition=condition,
-            names=names,
-            values=values,
+            key_id, stamped, remove, (condition, dict(names or {}), dict(values or {}))
         )
         try:
-            with _guard():
+            with guard():
                 answer = self.client.update_item(
                     **request, ReturnValues="ALL_NEW", ReturnValuesOnConditionCheckFailure="ALL_OLD"
                 )
@@ -271,19 +135,30 @@ class KeyStore:
             raise failed from None
         return from_item(answer["Attributes"])
 
+    def change(self, key_id: str, change: Change) -> KeyRecord:
+        """The domain's conditional change (see ``conditions.change_condition``)."""
+        condition, names, values = change_condition(change)
+        return self.update(
+            key_id,
+            set_values=items.values(change.sets),
+            remove=change.remove,
+            condition=condition,
+            names=names,
+            values=values,
+        )
+
     def update_request(
         self,
         key_id: str,
-        *,
         set_values: Mapping[str, dict[str, Any]],
-        remove: tuple[str, ...] = (),
-        condition: str,
-        names: Mapping[str, str] | None = None,
-        values: Mapping[str, dict[str, Any]] | None = None,
+        remove: tuple[str, ...],
+        where: Expression,
     ) -> dict[str, Any]:
-        """The parameters of a conditional update (for UpdateItem or inside a transaction)."""
-        attr_names: dict[str, str] = dict(names or {})
-        attr_values: dict[str, Any] = dict(values or {})
+        """The parameters of an UpdateItem (alone or inside a transaction) that sets and removes
+        attributes and bumps ``version``, on condition ``where`` (expression, names, values)."""
+        condition, names, values = where
+        attr_names: dict[str, str] = dict(names)
+        attr_values: dict[str, Any] = dict(values)
         sets = ["#version = if_not_exists(#version, :zero) + :one"]
         attr_names["#version"] = "version"
         attr_values[":zero"] = {"N": "0"}
@@ -324,7 +199,7 @@ class KeyStore:
                 removes.append(name)
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         try:
-            with _guard():
+            with guard():
                 self.client.update_item(
                     TableName=self.table,
                     Key={"id": {"S": key_id}},
@@ -339,26 +214,19 @@ class KeyStore:
             raise
         return True
 
-    def delete(
-        self,
-        key_id: str,
-        *,
-        condition: str,
-        names: Mapping[str, str] | None = None,
-        values: Mapping[str, dict[str, Any]] | None = None,
-    ) -> None:
+    def delete(self, key_id: str, change: Change) -> None:
+        """One conditional DeleteItem; ``ConditionFailed`` with the key as it was."""
+        condition, names, values = change_condition(change)
         request: dict[str, Any] = {
             "TableName": self.table,
             "Key": {"id": {"S": key_id}},
             "ConditionExpression": condition,
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
         }
-        if names:
-            request["ExpressionAttributeNames"] = dict(names)
-        if values:
-            request["ExpressionAttributeValues"] = dict(values)
         try:
-            with _guard():
+            with guard():
                 self.client.delete_item(**request)
         except ClientError as error:
             if _is_condition_failure(error):
@@ -368,17 +236,17 @@ class KeyStore:
     def transact(self, actions: list[dict[str, Any]]) -> None:
         """One TransactWriteItems: all actions or none. Raises ``TransactionCancelled`` with reasons."""
         try:
-            with _guard():
+            with guard():
                 self.client.transact_write_items(TransactItems=actions)
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+            if error_code(error) != "TransactionCanceledException":
                 raise
             reasons: list[tuple[str, dict[str, Any] | None]] = [
                 (str(reason.get("Code", "None")), dict(reason["Item"]) if reason.get("Item") else None)
                 for reason in error.response.get("CancellationReasons", [])
             ]
             codes = {code for code, _ in reasons}
-            if codes & _UNAVAILABLE_CODES:
+            if codes & UNAVAILABLE_CODES:
                 raise StoreUnavailable("transaction throttled or in conflict") from error
             raise TransactionCancelled(reasons) from None
 
@@ -390,3 +258,43 @@ class KeyStore:
                 "ConditionExpression": "attribute_not_exists(id)",
             }
         }
+
+    def rotate(self, successor: KeyRecord, key_id: str, change: Change) -> None:
+        """The successor's put and the old key's conditional change, in one transaction; the
+        cancellation reasons carry the old key as it was."""
+        update = self.update_request(
+            key_id, items.values(change.sets), change.remove, change_condition(change)
+        )
+        update["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        self._transact_entities([self.put_action(successor), {"Update": update}], lambda raw: None)
+
+    def put_once(self, record: IdempotencyRecord, key: KeyRecord) -> None:
+        """The idempotency record (replacing one past its window, never a live one) and the key."""
+        put_record = {
+            "Put": {
+                "TableName": self.table,
+                "Item": items.idempotency_to_item(record),
+                # A record past its 24 hours (TTL not yet run) is replaced, never replayed.
+                "ConditionExpression": "attribute_not_exists(id) OR #ttl <= :now",
+                "ExpressionAttributeNames": {"#ttl": "ttl"},
+                "ExpressionAttributeValues": {":now": {"N": str(record.created_at)}},
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+        self._transact_entities([put_record, self.put_action(key)], items.idempotency_from_item)
+
+    def _transact_entities(
+        self, actions: list[dict[str, Any]], decode: Callable[[dict[str, Any]], Any]
+    ) -> None:
+        """``transact``, with each cancellation reason's old item read as its entity: a key, or
+        what ``decode`` makes of another item (None when it is not one)."""
+        try:
+            self.transact(actions)
+        except TransactionCancelled as cancelled:
+            reasons: list[tuple[str, Any]] = []
+            for code, raw in cancelled.reasons:
+                entity = None
+                if raw:
+                    entity = from_item(raw) if items.is_key_item(raw) else decode(raw)
+                reasons.append((code, entity))
+            raise TransactionCancelled(reasons) from None

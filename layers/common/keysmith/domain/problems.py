@@ -1,14 +1,10 @@
-"""RFC 9457 problem details: the slug catalogue, the domain exception, and the one place that
-turns a problem into an HTTP answer. Standard library only (the lean handlers use it too)."""
+"""RFC 9457 problem details: the slug catalogue and the domain exception. ``keysmith.http.answers``
+turns a problem into an HTTP answer, in one place."""
 
 from __future__ import annotations
 
-import json
-import uuid
 from dataclasses import dataclass, field
-from typing import Any
 
-PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:keysmith:problem:"
 
 # slug -> (status, fixed title)
@@ -58,36 +54,3 @@ def unavailable(detail: str = "The key store is busy or unreachable; retry short
 
 def not_found(detail: str = "No such API key.") -> Problem:
     return Problem("not-found", detail)
-
-
-def problem_body(problem: Problem, instance: str, request_id: str) -> dict[str, Any]:
-    status, title = CATALOGUE[problem.slug]
-    body: dict[str, Any] = {
-        "type": TYPE_PREFIX + problem.slug,
-        "title": title,
-        "status": status,
-        "detail": problem.detail,
-        "instance": instance,
-        "request_id": request_id,
-    }
-    if problem.errors is not None:
-        body["errors"] = problem.errors
-    return body
-
-
-def problem_response(problem: Problem, instance: str, request_id: str) -> dict[str, Any]:
-    """An API Gateway (payload 2.0) result carrying the problem."""
-    headers = {"Content-Type": PROBLEM_CONTENT_TYPE, "X-Request-Id": request_id, **problem.headers}
-    return {
-        "statusCode": problem.status,
-        "headers": headers,
-        "body": json.dumps(problem_body(problem, instance, request_id), separators=(",", ":")),
-        "isBase64Encoded": False,
-    }
-
-
-def request_id_of(event: dict[str, Any]) -> str:
-    """API Gateway's request id (the correlation id of every log line), or a fresh one."""
-    context = event.get("requestContext") or {}
-    value = context.get("requestId") if isinstance(context, dict) else None
-    return value if isinstance(value, str) and value else str(uuid.uuid4())

@@ -1,5 +1,5 @@
-"""pydantic models of request bodies, query parameters and responses (management API only;
-never imported on the verification hot path)."""
+"""pydantic models of request bodies, query parameters and responses: the only module that imports
+pydantic (management functions only; never on the verification path)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 
 from keysmith.clock import parse_rfc3339
-from keysmith.principals import IDENTIFIER
+from keysmith.domain.grammar import IDENTIFIER, anchored
 
 # Unicode categories never allowed in names, ids and metadata: controls, format characters (bidi
 # overrides, zero-width), surrogates, private use, unassigned, line and paragraph separators.
@@ -33,7 +33,7 @@ def _check_identifier(value: str | None) -> str | None:
 
 Identifier = Annotated[
     StrictStr,
-    Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@|+=-]{0,127}$"),
+    Field(min_length=1, max_length=128, pattern=anchored(IDENTIFIER)),
 ]
 
 

@@ -1,4 +1,5 @@
-"""The authorization rules 1-6 of API.md, in one place.
+"""The authorization rules 1-6, in one place (``keysmith.store.conditions`` renders ``visible`` as a
+write condition).
 
 1. A session may create, see and change its own user-owned keys.
 2. A session with role ``admin`` may see and change every key of its tenant and create
@@ -15,11 +16,10 @@ only on keys of that environment.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
-from keysmith.principals import API_KEY, SERVICE_ACCOUNT, USER, Principal
-from keysmith.problems import Problem
-from keysmith.records import KeyRecord, owner_key
+from keysmith.domain.api_key import KeyRecord
+from keysmith.domain.principals import API_KEY, SERVICE_ACCOUNT, USER, Principal
+from keysmith.domain.problems import Problem
 
 READ, WRITE = "read", "write"
 
@@ -38,22 +38,6 @@ def visible(principal: Principal, record: KeyRecord) -> bool:
     if principal.is_admin:
         return True
     return record.owner_type == principal.owner_type and record.owner_id == principal.owner_id
-
-
-def visibility_condition(principal: Principal) -> tuple[str, dict[str, str], dict[str, Any]]:
-    """``visible`` as a DynamoDB condition, so a change is one conditional write with no read."""
-    names: dict[str, str] = {}
-    values: dict[str, Any] = {}
-    if principal.is_admin:
-        parts = ["tenant_id = :vis_tenant"]
-        values[":vis_tenant"] = {"S": principal.tenant_id}
-    else:
-        parts = ["owner_key = :vis_owner"]
-        values[":vis_owner"] = {"S": owner_key(principal.tenant_id, principal.owner_type, principal.owner_id)}
-    if principal.environment_id is not None:
-        parts.append("environment_id = :vis_env")
-        values[":vis_env"] = {"S": principal.environment_id}
-    return " AND ".join(parts), names, values
 
 
 def owner_for_new_key(principal: Principal, service_account_id: str | None) -> tuple[str, str]:

@@ -1,5 +1,5 @@
 """The one verification core: used by POST /v1/verify, the Lambda authorizer and the management
-API's API-key principals (``keysmith.authn``).
+API's API-key principals (``keysmith.auth.credentials``).
 
 Order: prefix, length, alphabet and checksum (no I/O when they fail) -> SHA-256 -> id -> one
 consistent GetItem (or the optional in-process cache) -> constant-time compare of the stored digest
@@ -11,21 +11,22 @@ remembers its own writes, the record read says whether another container wrote i
 and the conditional write settles races between containers. A failed write never fails the
 verification.
 
-Import path: standard library, botocore and the Powertools Logger only. No pydantic, no web
-framework, no PyJWT (see ``keysmith.hotpath`` for the process's lean runtime).
+Standard library only: the store (``ports.KeyReader``), the clock (a ``now()`` callable, looked up
+on every call) and the log are passed in by ``keysmith.wiring``.
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import Any, Protocol
 
-from keysmith import clock, tokens
-from keysmith.logs import logger
-from keysmith.records import EXPIRED, REVOKED, SUSPENDED, KeyRecord
-from keysmith.store import KeyStore
+from keysmith.domain import key_format
+from keysmith.domain.api_key import EXPIRED, REVOKED, SUSPENDED, KeyRecord
+from keysmith.domain.ports import KeyReader
 
 VALID = "VALID"
 MALFORMED = "MALFORMED"
@@ -68,23 +69,38 @@ _MALFORMED = Verification(MALFORMED)
 _NOT_FOUND = Verification(NOT_FOUND)
 
 
+class Log(Protocol):
+    """Where a failed last-used write is reported (the service's structured logger)."""
+
+    def warning(self, msg: str, *args: Any, **fields: Any) -> Any: ...
+
+
+class _StandardLog:
+    """The standard library's logging, for a verifier built without the service's logger."""
+
+    def warning(self, msg: str, *args: Any, **fields: Any) -> None:
+        logging.getLogger("keysmith").warning("%s %s", msg, fields)
+
+
 class Verifier:
     """Verifies keys against the store. One per process; safe to share between threads."""
 
     def __init__(
         self,
-        store: KeyStore,
+        store: KeyReader,
         prefix: str,
         *,
+        now: Callable[[], float],
         last_used_resolution_seconds: int = 60,
         cache_ttl_seconds: int = 0,
-        now: Callable[[], float] = clock.now,
+        log: Log | None = None,
     ) -> None:
         self.store = store
         self.prefix = prefix
         self.resolution = last_used_resolution_seconds
         self.cache_ttl = cache_ttl_seconds
         self.now = now
+        self.log: Log = log if log is not None else _StandardLog()
         self._cache: dict[str, tuple[float, KeyRecord]] = {}  # key id -> (fresh until, record)
         self._written: dict[str, float] = {}  # key id -> when this container last wrote last-used
         self._lock = threading.Lock()
@@ -93,10 +109,10 @@ class Verifier:
     def lookup(self, key: object) -> Verification:
         """MALFORMED, NOT_FOUND, or VALID with the stored record of exactly this key (status not
         yet checked). Raises ``StoreUnavailable`` when the store throttles or fails."""
-        if not isinstance(key, str) or not tokens.is_well_formed(key, self.prefix):
+        if not isinstance(key, str) or not key_format.is_well_formed(key, self.prefix):
             return _MALFORMED
-        key_digest = tokens.digest(key)
-        key_id = tokens.key_id(key_digest)
+        key_digest = key_format.digest(key)
+        key_id = key_format.key_id(key_digest)
         record = self._cached(key_id) if self.cache_ttl > 0 else None
         if record is None:
             record = self.store.get(key_id)
@@ -197,5 +213,5 @@ class Verifier:
                 user_agent=user_agent[:MAX_LAST_USED_TEXT] if user_agent else None,
             )
         except Exception as error:  # a failed last-used write must never fail the verification
-            logger.warning("last-used write failed", key_id=key_id, error=type(error).__name__)
+            self.log.warning("last-used write failed", key_id=key_id, error=type(error).__name__)
             return False

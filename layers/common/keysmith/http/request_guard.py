@@ -1,8 +1,8 @@
-"""The request guard every function shares: body size (413), media type (415) and JSON (400).
+"""The request guard every function shares: body size (413), media type (415) and JSON (400), and
+the one header lookup.
 
-Standard library only: the lean handlers (``POST /v1/verify``) use it as well as the management
-API's resolver (``keysmith.api``), so there is one copy of these rules and no web framework or
-pydantic on the verification hot path.
+Standard library only: ``POST /v1/verify`` (``keysmith.http.function_entry``) uses it as well as the
+management API's resolver (``keysmith.http.resolver_entry``), so there is one copy of these rules.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Mapping
 from typing import Any
 
-from keysmith.problems import Problem
+from keysmith.domain.problems import Problem
 
 MAX_BODY_BYTES = 16 * 1024
 MAX_JSON_DEPTH = 32
@@ -38,24 +39,15 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def header(event: dict[str, Any], name: str) -> str | None:
-    """A request header by its lower-case name (API Gateway payload 2.0 lower-cases them)."""
-    headers = event.get("headers") or {}
-    value = headers.get(name)
+def header(headers: Mapping[str, Any] | None, name: str) -> str | None:
+    """A request header by name, in any case (API Gateway payload 2.0 lower-cases them)."""
+    if not headers:
+        return None
+    wanted = name.lower()
+    value = headers.get(wanted)
     if value is None:
-        value = next((v for k, v in headers.items() if str(k).lower() == name), None)
+        value = next((v for k, v in headers.items() if str(k).lower() == wanted), None)
     return None if value is None else str(value)
-
-
-def bearer_credential(value: str | None) -> str | None:
-    """The credential of ``Bearer <credential>`` (scheme case-insensitive), or None."""
-    if not value:
-        return None
-    scheme, _, credential = value.strip().partition(" ")
-    credential = credential.strip()
-    if scheme.lower() != "bearer" or not credential or " " in credential:
-        return None
-    return credential
 
 
 def read_body(event: dict[str, Any], body_rule: str) -> dict[str, Any] | None:
@@ -76,7 +68,7 @@ def read_body(event: dict[str, Any], body_rule: str) -> dict[str, Any] | None:
         raise Problem("payload-too-large", f"The request body is over {MAX_BODY_BYTES} bytes.")
     if body_rule == NO_BODY or (body_rule == OPTIONAL_BODY and not data.strip()):
         return None
-    media_type = (header(event, "content-type") or "").split(";", 1)[0].strip().lower()
+    media_type = (header(event.get("headers"), "content-type") or "").split(";", 1)[0].strip().lower()
     if media_type != "application/json":
         raise Problem("unsupported-media-type", "Send the body as JSON with Content-Type: application/json.")
     try:

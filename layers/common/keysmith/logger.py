@@ -1,7 +1,7 @@
 """The one Powertools Logger of the service (JSON lines; correlation id = the API request id).
 
-Kept apart from ``keysmith.observability`` so that the verification hot path gets the logger
-without Tracer and Metrics.
+Tracer and Metrics live with the resolver entry (``keysmith.http.resolver_entry``): the
+verification functions log, but rely on Lambda's own active tracing.
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Who is calling: Bearer parsing, credential -> principal, and sessions (the only PyJWT importer)."""

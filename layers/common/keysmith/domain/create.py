@@ -1,0 +1,164 @@
+"""Making keys: the rules of a new key (owner, scopes, environment, expiry) and ``mint``, the one
+place a plaintext is made (create and rotation alike)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from keysmith import clock
+from keysmith.domain import key_format, policy
+from keysmith.domain.api_key import ACTIVE, KeyRecord
+from keysmith.domain.ports import KeyStore
+from keysmith.domain.principals import Principal
+from keysmith.domain.problems import Problem
+from keysmith.settings import Settings
+
+DAY = 86_400
+# Without a deploy maximum, a key may still not be set to expire more than 100 years out.
+LONGEST_LIFETIME_SECONDS = 100 * 365 * DAY
+
+
+def invalid(pointer: str, detail: str) -> Problem:
+    return Problem("validation-error", detail, errors=[{"pointer": pointer, "detail": detail}])
+
+
+@dataclass(frozen=True)
+class NewKey:
+    """What a client asked for, already checked for shape (``keysmith.http.schemas.CreateKeyRequest``)."""
+
+    name: str
+    description: str | None = None
+    scopes: Sequence[str] | None = None
+    expires_at: float | None = None
+    expires_in_seconds: int | None = None
+    service_account_id: str | None = None
+    environment_id: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+def lifetime_limit(settings: Settings) -> int:
+    days = settings.max_key_lifetime_days
+    return days * DAY if days > 0 else LONGEST_LIFETIME_SECONDS
+
+
+def resolve_expiry(
+    settings: Settings, now: float, expires_at: float | None, expires_in_seconds: int | None
+) -> float | None:
+    """The expiry of a new key: asked for, or the deploy's maximum lifetime, never beyond it."""
+    limit = lifetime_limit(settings)
+    if expires_at is not None and expires_in_seconds is not None:
+        raise invalid("/expires_in_seconds", "Give expires_at or expires_in_seconds, not both.")
+    if expires_in_seconds is not None:
+        if not 1 <= expires_in_seconds <= limit:
+            raise invalid("/expires_in_seconds", f"Must be between 1 and {limit} seconds.")
+        return float(math.floor(now) + expires_in_seconds)
+    if expires_at is not None:
+        if expires_at <= now:
+            raise invalid("/expires_at", "Must be in the future.")
+        if expires_at > now + limit:
+            raise invalid("/expires_at", f"Must be at most {limit} seconds from now.")
+        return float(math.floor(expires_at))
+    if settings.max_key_lifetime_days > 0:
+        return float(math.floor(now) + limit)
+    return None
+
+
+def ttl_for(expires_at: float | None, revoked_at: float | None, retention_days: int) -> int | None:
+    """When the store may remove the item: the end of its life plus the retention window."""
+    ends = [t for t in (expires_at, revoked_at) if t is not None]
+    return int(min(ends)) + retention_days * DAY if ends else None
+
+
+def check_allowed_scopes(allowed: Sequence[str], scopes: Sequence[str]) -> None:
+    """Every scope must be one the deploy allows (422 pointing at the first that is not)."""
+    for i, scope in enumerate(scopes):
+        if scope not in allowed:
+            raise invalid(f"/scopes/{i}", f"Unknown scope; allowed: {', '.join(allowed)}.")
+
+
+def mint(
+    settings: Settings,
+    creator: Principal,
+    now: float,
+    *,
+    tenant_id: str,
+    owner_type: str,
+    owner_id: str,
+    name: str,
+    description: str | None,
+    scopes: tuple[str, ...],
+    environment_id: str | None,
+    metadata: dict[str, str],
+    expires_at: float | None,
+    rotated_from: str | None = None,
+) -> tuple[KeyRecord, str]:
+    """A new key and its record, for create and for rotation: the one place a plaintext is made."""
+    plaintext = key_format.generate(settings.token_prefix)
+    key_digest = key_format.digest(plaintext)
+    key_id = key_format.key_id(key_digest)
+    creator_type, creator_id = creator.creator
+    record = KeyRecord(
+        id=key_id,
+        key_hash=key_digest.hex(),
+        tenant_id=tenant_id,
+        owner_type=owner_type,
+        owner_id=owner_id,
+        name=name,
+        description=description,
+        prefix=key_format.display_prefix(plaintext, settings.token_prefix),
+        last_four=key_format.last_four(plaintext),
+        scopes=scopes,
+        status=ACTIVE,
+        created_at=now,
+        created_by_type=creator_type,
+        created_by_id=creator_id,
+        updated_at=now,
+        environment_id=environment_id,
+        metadata=metadata,
+        expires_at=expires_at,
+        rotated_from=rotated_from,
+        created_sk=f"{clock.sort_stamp(now)}#{key_id}",
+        ttl=ttl_for(expires_at, None, settings.retention_days),
+    )
+    return record, plaintext
+
+
+class KeyCreator:
+    """POST /v1/api-keys: every rule, then one write."""
+
+    def __init__(self, store: KeyStore, settings: Settings, now: Callable[[], float]) -> None:
+        self.store = store
+        self.settings = settings
+        self.now = now
+
+    def build_record(self, principal: Principal, request: NewKey) -> tuple[KeyRecord, str]:
+        """A new key record and its plaintext, after every rule; nothing is written."""
+        settings = self.settings
+        owner_type, owner_id = policy.owner_for_new_key(principal, request.service_account_id)
+        scopes = list(request.scopes) if request.scopes is not None else ["read"]
+        check_allowed_scopes(settings.allowed_scopes, scopes)
+        policy.check_scopes(principal, scopes)
+        environment_id = policy.environment_for_new_key(principal, request.environment_id)
+        now = self.now()
+        expires_at = resolve_expiry(settings, now, request.expires_at, request.expires_in_seconds)
+        return mint(
+            settings,
+            principal,
+            now,
+            tenant_id=principal.tenant_id,
+            owner_type=owner_type,
+            owner_id=owner_id,
+            name=request.name,
+            description=request.description,
+            scopes=tuple(scopes),
+            environment_id=environment_id,
+            metadata=dict(request.metadata),
+            expires_at=expires_at,
+        )
+
+    def create(self, principal: Principal, request: NewKey) -> tuple[KeyRecord, str]:
+        record, plaintext = self.build_record(principal, request)
+        self.store.put_new(record)
+        return record, plaintext

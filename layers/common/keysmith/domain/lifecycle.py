@@ -1,0 +1,273 @@
+"""The key lifecycle: change (PATCH), suspend, activate, revoke, rotate and delete, as the status
+machine (``status_machine``) says.
+
+Every change is one conditional write with no read before it: the store writes on condition that
+the caller may see the key and that its status (with "expired" derived from the clock) allows the
+action. When the condition fails, the store hands back the key as it was, and that alone tells 404
+(absent, or not this caller's) from 409 (the caller's, in a status that does not allow it).
+Rotation reads once (to copy the settings) and writes once: a transaction that puts the successor
+and changes the old key on condition that its ``version`` is still the one read.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from keysmith.clock import rfc3339
+from keysmith.domain import policy
+from keysmith.domain.api_key import ACTIVE, REVOKED, SUSPENDED, KeyRecord
+from keysmith.domain.create import DAY, check_allowed_scopes, invalid, lifetime_limit, mint, ttl_for
+from keysmith.domain.grammar import KEY_ID
+from keysmith.domain.ports import Change, ConditionFailed, KeyStore, TransactionCancelled
+from keysmith.domain.principals import API_KEY, Principal
+from keysmith.domain.problems import Problem, not_found
+from keysmith.domain.status_machine import ACTIVATE, CHANGE, DELETE, REVOKE, ROTATE, SUSPEND, Action
+from keysmith.settings import Settings
+
+MAX_GRACE_SECONDS = 7 * DAY
+CHANGEABLE_FIELDS = ("name", "description", "metadata", "scopes", "expires_at")
+
+__all__ = [
+    "ACTIVATE",
+    "CHANGE",
+    "DELETE",
+    "MAX_GRACE_SECONDS",
+    "REVOKE",
+    "ROTATE",
+    "SUSPEND",
+    "KeyChanges",
+    "Lifecycle",
+    "successor_expiry",
+]
+
+
+@dataclass(frozen=True)
+class KeyChanges:
+    """A PATCH, already checked for shape (``keysmith.http.schemas.UpdateKeyRequest``). ``given``
+    names the fields the client sent; the others are not touched. ``description``/``expires_at``
+    None clear them."""
+
+    given: frozenset[str]
+    name: str | None = None
+    description: str | None = None
+    scopes: tuple[str, ...] | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    expires_at: float | None = None
+
+
+def successor_expiry(old: KeyRecord, now: float, limit: int, deploy_maximum: bool) -> float | None:
+    """The new key of a rotation lives as long as the old key was set to live (``expires_at`` -
+    ``created_at``), counted from now and never beyond the deploy's maximum lifetime. A key that
+    never expired gets a successor that never expires, unless the deploy sets a maximum."""
+    start = math.floor(now)
+    if old.expires_at is None:
+        return float(start + limit) if deploy_maximum else None
+    lifetime = max(1, int(old.expires_at) - math.floor(old.created_at))
+    return float(start + min(lifetime, limit))
+
+
+class Lifecycle:
+    def __init__(self, store: KeyStore, settings: Settings, now: Callable[[], float]) -> None:
+        self.store = store
+        self.settings = settings
+        self.now = now
+
+    # --- state changes: one conditional write each ------------------------------------------------
+    def suspend(self, principal: Principal, key_id: str) -> KeyRecord:
+        now = self._begin(principal, key_id)
+        sets = {"status": SUSPENDED, "suspended_at": now, "updated_at": now}
+        return self._change(key_id, Change(principal, SUSPEND, now, sets))
+
+    def activate(self, principal: Principal, key_id: str) -> KeyRecord:
+        now = self._begin(principal, key_id)
+        sets = {"status": ACTIVE, "updated_at": now}
+        return self._change(key_id, Change(principal, ACTIVATE, now, sets, remove=("suspended_at",)))
+
+    def revoke(self, principal: Principal, key_id: str) -> KeyRecord:
+        now = self._begin(principal, key_id)
+        # The condition guarantees the key has not expired, so revocation is the end of its life.
+        ttl = ttl_for(None, now, self.settings.retention_days)
+        sets = {"status": REVOKED, "revoked_at": now, "updated_at": now, "ttl": ttl}
+        return self._change(key_id, Change(principal, REVOKE, now, sets))
+
+    def update(self, principal: Principal, key_id: str, changes: KeyChanges) -> KeyRecord:
+        """PATCH: only the fields given change; unknown fields never reach here (422)."""
+        now = self._begin(principal, key_id)
+        given = changes.given
+        if not given:
+            raise invalid("", f"Give at least one of {', '.join(CHANGEABLE_FIELDS)}.")
+        settings = self.settings
+        limit = lifetime_limit(settings)
+        sets: dict[str, Any] = {"updated_at": now}
+        remove: list[str] = []
+        created_not_before: float | None = None
+        if "name" in given and changes.name is not None:
+            sets["name"] = changes.name
+        if "description" in given:
+            if changes.description:
+                sets["description"] = changes.description
+            else:
+                remove.append("description")
+        if "metadata" in given:
+            sets["metadata"] = dict(changes.metadata)
+        if "scopes" in given and changes.scopes is not None:
+            check_allowed_scopes(settings.allowed_scopes, changes.scopes)
+            policy.check_scopes(principal, changes.scopes)
+            sets["scopes"] = tuple(changes.scopes)
+        if "expires_at" in given:
+            if changes.expires_at is None:
+                if settings.max_key_lifetime_days > 0:
+                    raise invalid(
+                        "/expires_at",
+                        f"This deployment requires every key to expire within "
+                        f"{settings.max_key_lifetime_days} days of its creation; give a date.",
+                    )
+                remove += ["expires_at", "ttl"]
+            else:
+                if changes.expires_at <= now:
+                    raise invalid("/expires_at", "Must be in the future.")
+                expires_at = float(math.floor(changes.expires_at))
+                sets["expires_at"] = expires_at
+                sets["ttl"] = ttl_for(expires_at, None, settings.retention_days)
+                # The deploy's maximum lifetime counts from the key's creation: a condition, not a read.
+                created_not_before = expires_at - limit
+        change = Change(principal, CHANGE, now, sets, tuple(remove), created_not_before=created_not_before)
+        try:
+            return self._change(key_id, change)
+        except _ConditionUnexplained as unexplained:
+            raise invalid(
+                "/expires_at",
+                f"Must be at most {limit} seconds after the key's creation "
+                f"(no later than {rfc3339(unexplained.record.created_at + limit)}).",
+            ) from None
+
+    # --- delete: one conditional delete --------------------------------------------------------
+    def delete(self, principal: Principal, key_id: str) -> None:
+        now = self._begin(principal, key_id)
+        try:
+            self.store.delete(key_id, Change(principal, DELETE, now, {}))
+        except ConditionFailed as failed:
+            raise self._refusal(principal, failed.item, DELETE, now) or self._concurrent() from None
+
+    # --- rotate: one read and one transaction ---------------------------------------------------
+    def rotate(
+        self, principal: Principal, key_id: str, grace_period_seconds: int = 0
+    ) -> tuple[KeyRecord, str]:
+        """The successor and its plaintext. The old key is revoked now (grace 0), or stays valid
+        until ``now + grace`` (never past its own expiry), and points at its successor."""
+        now = self._begin(principal, key_id)
+        if principal.kind == API_KEY:
+            # Rotation mints a key for the old key's owner: the same right as creating one (rules 3, 4).
+            policy.owner_for_new_key(principal, None)
+        if not 0 <= grace_period_seconds <= MAX_GRACE_SECONDS:
+            raise invalid("/grace_period_seconds", f"Must be between 0 and {MAX_GRACE_SECONDS}.")
+        settings = self.settings
+        old = self.store.get(key_id)
+        refusal = self._refusal(principal, old, ROTATE, now)
+        if refusal is not None:
+            raise refusal
+        assert old is not None  # _refusal answers 404 for an absent key
+        policy.check_scopes(principal, old.scopes)  # rule 5: the successor holds the same scopes
+        new, plaintext = self._successor(principal, old, now)
+        sets: dict[str, Any] = {"rotated_to": new.id, "updated_at": now}
+        if grace_period_seconds == 0:
+            sets["status"] = REVOKED
+            sets["revoked_at"] = now
+            sets["ttl"] = ttl_for(None, now, settings.retention_days)
+        else:
+            ends = float(math.floor(now) + grace_period_seconds)
+            if old.expires_at is not None:
+                ends = min(ends, old.expires_at)
+            sets["expires_at"] = ends
+            sets["ttl"] = ttl_for(ends, None, settings.retention_days)
+        change = Change(principal, ROTATE, now, sets, read_version=old.version)
+        try:
+            self.store.rotate(new, key_id, change)
+        except TransactionCancelled as cancelled:
+            raise self._rotation_refusal(principal, cancelled, now) from None
+        return new, plaintext
+
+    def _successor(self, principal: Principal, old: KeyRecord, now: float) -> tuple[KeyRecord, str]:
+        settings = self.settings
+        expires_at = successor_expiry(old, now, lifetime_limit(settings), settings.max_key_lifetime_days > 0)
+        return mint(
+            settings,
+            principal,
+            now,
+            tenant_id=old.tenant_id,
+            owner_type=old.owner_type,
+            owner_id=old.owner_id,
+            name=old.name,
+            description=old.description,
+            scopes=old.scopes,
+            environment_id=old.environment_id,
+            metadata=dict(old.metadata),
+            expires_at=expires_at,
+            rotated_from=old.id,
+        )
+
+    def _rotation_refusal(
+        self, principal: Principal, cancelled: TransactionCancelled, now: float
+    ) -> Exception:
+        # Throttling and conflicts never get here: the store raises StoreUnavailable for them.
+        codes = [code for code, _ in cancelled.reasons]
+        if len(cancelled.reasons) > 1 and codes[1] == "ConditionalCheckFailed":
+            old = cancelled.reasons[1][1]
+            record = old if isinstance(old, KeyRecord) else None
+            # Absent, not visible or no longer rotatable: say so. Otherwise only the version moved.
+            return self._refusal(principal, record, ROTATE, now) or self._concurrent()
+        return RuntimeError(f"rotation cancelled: {codes}")
+
+    # --- the one conditional write, and reading its refusal -------------------------------------
+    def _begin(self, principal: Principal, key_id: str) -> float:
+        """Before any I/O: the write scope, then the id's shape (a malformed id is just not found)."""
+        policy.require_scope(principal, policy.WRITE)
+        if not KEY_ID.fullmatch(key_id):
+            raise not_found()
+        return self.now()
+
+    def _change(self, key_id: str, change: Change) -> KeyRecord:
+        try:
+            return self.store.change(key_id, change)
+        except ConditionFailed as failed:
+            refusal = self._refusal(change.principal, failed.item, change.action, change.now)
+            if refusal is not None:
+                raise refusal from None
+            assert failed.item is not None
+            if change.created_not_before is not None:
+                raise _ConditionUnexplained(failed.item) from None
+            raise self._concurrent() from None
+
+    def _refusal(
+        self, principal: Principal, record: KeyRecord | None, action: Action, now: float
+    ) -> Problem | None:
+        """404 or 409 for a key as it is, or None when its status allows ``action``."""
+        if record is None or not policy.visible(principal, record):
+            return not_found()
+        if action is ROTATE and record.rotated_to is not None:
+            return Problem(
+                "conflict",
+                f"The key has already been rotated (its successor is {record.rotated_to}); "
+                "a key can be rotated only once.",
+            )
+        if record.allows(action, now):
+            return None
+        return Problem("conflict", action.refusal(record.effective_status(now)))
+
+    @staticmethod
+    def _concurrent() -> Problem:
+        return Problem(
+            "conflict",
+            "The key changed concurrently while this request was handled; read it again and retry.",
+        )
+
+
+class _ConditionUnexplained(Exception):
+    """The key is visible and its status allows the action: the extra condition failed."""
+
+    def __init__(self, record: KeyRecord) -> None:
+        super().__init__("extra condition failed")
+        self.record = record

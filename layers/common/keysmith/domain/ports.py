@@ -1,0 +1,121 @@
+"""What the domain asks of the key store, and the errors the store promises to raise.
+
+``keysmith.store.keys.KeyStore`` implements ``KeyStore`` against DynamoDB; tests implement it with
+fakes. The domain says *what* (a change guarded by who may see the key and by the status machine,
+a listing with its filters); the store says *how* (items, expressions, cursors).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from keysmith.domain.api_key import KeyRecord
+from keysmith.domain.principals import Principal
+from keysmith.domain.status_machine import Action
+
+if TYPE_CHECKING:
+    from keysmith.domain.idempotency import IdempotencyRecord
+
+
+class StoreUnavailable(Exception):
+    """The store throttled, failed or could not be reached; the caller may retry (503)."""
+
+
+class ConditionFailed(Exception):
+    """A conditional write did not apply. ``item`` is the key as it was (None when absent)."""
+
+    def __init__(self, item: KeyRecord | None, raw: dict[str, Any] | None = None) -> None:
+        super().__init__("condition failed")
+        self.item = item
+        self.raw = raw
+
+
+class TransactionCancelled(Exception):
+    """A transaction did not apply; ``reasons`` has one entry per action, in order: the reason
+    code and the entity as it was (a ``KeyRecord``, an ``IdempotencyRecord``, or None)."""
+
+    def __init__(self, reasons: list[tuple[str, Any]]) -> None:
+        super().__init__("transaction cancelled")
+        self.reasons = reasons
+
+
+class BadCursor(ValueError):
+    """A list cursor that this service did not issue for this listing."""
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    records: list[KeyRecord]
+    cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One conditional write on a key: it applies only when ``principal`` may see the key and the
+    key's status allows ``action`` at ``now`` (and, when given, its version is still
+    ``read_version`` and it was created no earlier than ``created_not_before``).
+
+    ``sets`` holds plain values (text, numbers, tuples of text, maps of text); the store encodes them.
+    """
+
+    principal: Principal
+    action: Action
+    now: float
+    sets: Mapping[str, Any]
+    remove: tuple[str, ...] = ()
+    read_version: int | None = None
+    created_not_before: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """One listing, newest first: an index partition (a tenant, or an owner inside a tenant) and the
+    filters applied to it. ``binding`` ties a cursor to exactly these filters."""
+
+    index: Literal["tenant", "owner"]
+    partition: str
+    now: float
+    binding: str
+    status: str | None = None
+    environment_id: str | None = None
+    owner_type: str | None = None
+    owner_id: str | None = None
+
+
+class KeyReader(Protocol):
+    """What verification needs: one read, and the throttled last-used write."""
+
+    def get(self, key_id: str) -> KeyRecord | None: ...
+
+    def touch_last_used(
+        self, key_id: str, *, at: float, not_after: float, ip: str | None, user_agent: str | None
+    ) -> bool: ...
+
+
+class KeyStore(KeyReader, Protocol):
+    def put_new(self, record: KeyRecord) -> None: ...
+
+    def change(self, key_id: str, change: Change) -> KeyRecord:
+        """Raises ``ConditionFailed`` with the key as it was."""
+        ...
+
+    def delete(self, key_id: str, change: Change) -> None:
+        """Raises ``ConditionFailed`` with the key as it was."""
+        ...
+
+    def rotate(self, successor: KeyRecord, key_id: str, change: Change) -> None:
+        """Put the successor and change the old key, both or neither; ``TransactionCancelled``."""
+        ...
+
+    def page(self, listing: Listing, limit: int, cursor: str | None) -> Page:
+        """Raises ``BadCursor`` for a cursor not issued for this listing."""
+        ...
+
+    def idempotency_record(self, item_id: str) -> IdempotencyRecord | None: ...
+
+    def put_once(self, record: IdempotencyRecord, key: KeyRecord) -> None:
+        """Put the idempotency record (unless a live one exists) and the key, both or neither;
+        ``TransactionCancelled`` whose first reason carries the live record."""
+        ...

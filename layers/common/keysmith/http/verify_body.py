@@ -1,0 +1,77 @@
+"""POST /v1/verify's body, read by hand: no pydantic on the verification path. Every broken field
+rule is one ``errors`` entry of a 422."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Any
+
+from keysmith.domain.grammar import IDENTIFIER, IDENTIFIER_RULE, SCOPE, SCOPE_RULE
+from keysmith.domain.problems import Problem
+
+MAX_REQUIRED_SCOPES = 64
+_VERIFY_FIELDS = frozenset({"key", "required_scopes", "environment_id", "client_ip", "user_agent"})
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyRequest:
+    key: str
+    required_scopes: tuple[str, ...] = ()
+    environment_id: str | None = None
+    client_ip: str | None = None
+    user_agent: str | None = None
+
+
+def _error(errors: list[dict[str, str]], pointer: str, detail: str) -> None:
+    errors.append({"pointer": pointer, "detail": detail})
+
+
+def parse_verify_request(body: dict[str, Any]) -> VerifyRequest:
+    """The verify body's field rules; every broken rule is one ``errors`` entry of a 422.
+
+    ``key`` is any string (a string that is not a key is answered ``MALFORMED``, not refused);
+    the optional fields accept null as absent.
+    """
+    errors: list[dict[str, str]] = []
+    for name in body:
+        if name not in _VERIFY_FIELDS:
+            _error(errors, "/" + name.replace("~", "~0").replace("/", "~1"), "Unknown field.")
+    key = body.get("key")
+    if "key" not in body:
+        _error(errors, "/key", "Required.")
+    elif not isinstance(key, str):
+        _error(errors, "/key", "Must be a string.")
+    scopes = body.get("required_scopes")
+    if scopes is not None:
+        if not isinstance(scopes, list):
+            _error(errors, "/required_scopes", "Must be an array of scope names.")
+        elif len(scopes) > MAX_REQUIRED_SCOPES:
+            _error(errors, "/required_scopes", f"At most {MAX_REQUIRED_SCOPES} scopes.")
+        else:
+            for i, scope in enumerate(scopes):
+                if not isinstance(scope, str) or not SCOPE.fullmatch(scope):
+                    _error(errors, f"/required_scopes/{i}", SCOPE_RULE)
+    environment_id = body.get("environment_id")
+    if environment_id is not None and (
+        not isinstance(environment_id, str) or not IDENTIFIER.fullmatch(environment_id)
+    ):
+        _error(errors, "/environment_id", IDENTIFIER_RULE)
+    client_ip = body.get("client_ip")
+    if client_ip is not None:
+        try:
+            client_ip = str(ipaddress.ip_address(client_ip if isinstance(client_ip, str) else ""))
+        except ValueError:
+            _error(errors, "/client_ip", "Must be an IPv4 or IPv6 address.")
+    user_agent = body.get("user_agent")
+    if user_agent is not None and not isinstance(user_agent, str):
+        _error(errors, "/user_agent", "Must be a string.")
+    if errors:
+        raise Problem("validation-error", "The request body breaks a field rule.", errors=errors)
+    return VerifyRequest(
+        key=str(key),
+        required_scopes=tuple(scopes or ()),
+        environment_id=environment_id,
+        client_ip=client_ip,
+        user_agent=user_agent,
+    )

@@ -1,0 +1,1 @@
+"""DynamoDB: the only package that imports botocore or writes DynamoDB expression syntax."""

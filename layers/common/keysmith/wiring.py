@@ -1,0 +1,117 @@
+"""The one composition root: every collaborator of this process, built from the settings on first
+use and reused by every warm invocation.
+
+    settings()  the deploy settings            store()     the DynamoDB key store
+    verifier()  the verification core          now()       the clock, looked up on every call
+    part(name, build)  any other collaborator, built by its own layer on first use: the session
+                       verifier (``keysmith.auth.sessions.session_verifier``) is one, so that
+                       nothing here imports PyJWT and the verification functions never load it
+    key_creator(), key_query(), lifecycle()   the domain's services, handed the above
+
+Handlers and ``keysmith.auth`` ask here; the domain never does: it is handed what it needs.
+Tests swap collaborators with ``replace(...)`` (a context manager; ``reset()`` drops everything).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from keysmith import clock
+from keysmith.domain.create import KeyCreator
+from keysmith.domain.lifecycle import Lifecycle
+from keysmith.domain.query import KeyQuery
+from keysmith.domain.verifier import Verifier
+from keysmith.logger import logger
+from keysmith.settings import Settings, get_settings
+from keysmith.store.client import default_client
+from keysmith.store.keys import KeyStore
+
+_NAMES = frozenset({"settings", "store", "verifier", "sessions", "now"})
+_parts: dict[str, Any] = {}  # what this process built, or what a test put in
+
+
+def part[T](name: str, build: Callable[[], T]) -> T:
+    """The collaborator ``name``: what a test put in place, or what ``build()`` made on first use."""
+    if name not in _parts:
+        _parts[name] = build()
+    result: T = _parts[name]
+    return result
+
+
+def settings() -> Settings:
+    return part("settings", get_settings)
+
+
+def store() -> KeyStore:
+    def build() -> KeyStore:
+        s = settings()
+        return KeyStore(default_client(s.dynamodb_endpoint_url), s.table_name)
+
+    return part("store", build)
+
+
+def verifier() -> Verifier:
+    return part("verifier", lambda: build_verifier(settings(), store()))
+
+
+def now() -> float:
+    """The time, from the clock in place now (``clock.now``, or what a test put in)."""
+    override: Callable[[], float] | None = _parts.get("now")
+    return override() if override is not None else clock.now()
+
+
+def key_creator() -> KeyCreator:
+    return KeyCreator(store(), settings(), now)
+
+
+def key_query() -> KeyQuery:
+    return KeyQuery(store(), now)
+
+
+def lifecycle() -> Lifecycle:
+    return Lifecycle(store(), settings(), now)
+
+
+def build_verifier(settings: Settings, store: KeyStore) -> Verifier:
+    """A verifier on ``store`` with the deploy's prefix, last-used resolution and cache TTL, on
+    this module's clock (``now``, looked up on every call)."""
+    return Verifier(
+        store,
+        settings.token_prefix,
+        now=now,
+        last_used_resolution_seconds=settings.last_used_resolution_seconds,
+        cache_ttl_seconds=settings.verify_cache_ttl_seconds,
+        log=logger,
+    )
+
+
+def install(**parts: Any) -> None:
+    """Put collaborators in place until ``reset()`` (tests, benchmarks). With a new ``settings`` or
+    ``store`` and no ``verifier``, the verifier is rebuilt on them on next use."""
+    unknown = set(parts) - _NAMES
+    if unknown:
+        raise TypeError(f"wiring has no {', '.join(sorted(unknown))}")
+    if ({"settings", "store"} & set(parts)) and "verifier" not in parts:
+        _parts.pop("verifier", None)
+    if "settings" in parts and "sessions" not in parts:
+        _parts.pop("sessions", None)
+    _parts.update(parts)
+
+
+@contextmanager
+def replace(**parts: Any) -> Iterator[None]:
+    """``install(**parts)`` inside the block; everything as it was after it."""
+    saved = dict(_parts)
+    install(**parts)
+    try:
+        yield
+    finally:
+        _parts.clear()
+        _parts.update(saved)
+
+
+def reset() -> None:
+    """Forget every collaborator: the next use builds them again from the environment."""
+    _parts.clear()
