@@ -7,7 +7,9 @@ with every figure beside its floor and the targets:
   get_item on the same answer plus one SHA-256 (target <= 1.25x);
 - verify_latency: p50/p99 of the verify handler vs raw get_item against DynamoDB Local (p50 <= 1.3x);
 - ddb_requests: DynamoDB requests per operation, counted at the client (DESIGN.md's budget);
-- memory: max RSS of the verification process vs the floor process.
+- memory: max RSS of the verification process vs the floor process;
+- cost: what 1,000,000 verifications cost on AWS list prices through verify and through the
+  authorizer, from the figures above (bench.cost), beside Clerk's published price.
 
 DynamoDB Local is started here (in memory) and stopped by pid at the end; every child process is
 waited for, so nothing is left running.
@@ -28,7 +30,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from bench import cold
+from bench import cold, cost
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS = REPO_ROOT / "bench-results.json"
@@ -36,6 +38,7 @@ TARGETS = {
     "cold_start.authorizer_ratio": 1.10,
     "warm_verify.ratio": 1.25,
     "verify_latency.p50_ratio": 1.30,
+    **{f"cost.{path}_usd_per_million": target for path, target in cost.TARGETS.items()},
 }
 
 
@@ -96,11 +99,19 @@ def run(cold_runs: int, warm_iterations: int, warm_rounds: int, samples: int) ->
     }
     print("bench: DynamoDB Local latency and requests per operation ...", file=sys.stderr, flush=True)
     results.update(_dynamo(samples))
+    try:
+        results["cost"] = cost.estimate(results)
+    except KeyError as missing:  # an operation the bench could not measure: no cost, said so
+        results["cost"] = {"error": f"no measured {missing}"}
     met = {
         "cold_start.authorizer_ratio": _met(results["cold_start"]["authorizer_ratio"], 1.10),
         "warm_verify.ratio": _met(results["warm_verify"]["ratio"], 1.25),
         "verify_latency.p50_ratio": _met(results["verify_latency"]["p50_ratio"], 1.30),
         "ddb_requests": all(entry.get("met") for entry in results["ddb_requests"].values()),
+        **{
+            f"cost.{path}_usd_per_million": bool(results["cost"].get("met", {}).get(path))
+            for path in cost.TARGETS
+        },
     }
     results["met"] = met
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
@@ -241,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     results = run(args.cold_runs, args.warm_iterations, args.warm_rounds, args.samples)
     args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(table(results))
+    print("\n" + (cost.table(results["cost"]) if "paths" in results["cost"] else f"cost: {results['cost']}"))
     shown = args.output.relative_to(REPO_ROOT) if args.output.is_relative_to(REPO_ROOT) else args.output
     print(f"\nwrote {shown}")
     return 0  # a missed target is in the table and the JSON; measuring itself succeeded

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from local.template import FunctionSpec, function_environment, functions, load_template
+from tests.packaging.layer_size import UNCLAIMED, measure
 from tests.packaging.sam import REPO, Build, base_python, host_can_load_built_extensions, native_distributions
 
 pytestmark = pytest.mark.packaging
@@ -247,8 +248,25 @@ def test_function_folder_holds_only_its_handler(function: FunctionSpec, sam_buil
     assert shipped == allowed, f"{function.logical_id} ships {sorted(shipped - allowed)} beyond {allowed}"
 
 
+def test_layer_size_is_reported_by_owner(sam_build: Build, capsys: pytest.CaptureFixture[str]) -> None:
+    """`make packaging` prints the layer's unzipped size and the distributions that take it.
+    keysmith, which no distribution installs, counts as the layer's own code; every pinned distribution
+    owns some of the rest."""
+    layer = sam_build.layer_python
+    size = measure(layer)
+    with capsys.disabled():  # shown by `make packaging` (pytest -q); under xdist a worker's print is dropped
+        print("\n" + size.report("layer as built by sam build"))
+    keysmith_bytes = sum(p.stat().st_size for p in (layer / "keysmith").rglob("*") if p.is_file())
+    assert size.bytes_by_owner[UNCLAIMED] >= keysmith_bytes > 0
+    owners = {_normalize(owner) for owner, owned in size.bytes_by_owner.items() if owned > 0}
+    pins = _requirement_pins(REPO / "layers" / "common" / "requirements.txt")
+    assert set(pins) <= owners, f"pinned but owning no file: {sorted(set(pins) - owners)}"
+    on_disk = sum(p.stat().st_size for p in layer.rglob("*") if p.is_file() and not p.is_symlink())
+    assert size.total_bytes == on_disk
+
+
 def test_package_fits_lambda_limits(sam_build: Build) -> None:
-    layer_size = sum(p.stat().st_size for p in sam_build.layer_python.rglob("*") if p.is_file())
+    layer_size = measure(sam_build.layer_python).total_bytes
     for function in FUNCTIONS:
         folder = sam_build.function_dir(function.logical_id)
         size = layer_size + sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
