@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from fake_keysmith import FakeKeysmith, RecordedSleep
+from local_server import local_server
 
 USER_SETTINGS = (
     "KEYSMITH_URL",
@@ -47,3 +48,10 @@ def fake() -> Iterator[FakeKeysmith]:
 @pytest.fixture
 def sleeps() -> RecordedSleep:
     return RecordedSleep()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of the repository's real local server (started once, for the e2e tests only)."""
+    with local_server(tmp_path_factory.mktemp("local-server")) as url:
+        yield url
