@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 import threading
 import time
 import uuid
@@ -121,6 +122,14 @@ def _actions(status: str) -> dict[str, bool]:
         "rotate": status == "active",
         "delete": status in ("suspended", "revoked", "expired"),
     }
+
+
+def unused_url() -> str:
+    """A base URL on 127.0.0.1 where nothing listens (a port the kernel gave out and took back)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
 
 
 class RecordedSleep:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from botocore.credentials import Credentials
 
-from fake_keysmith import FakeKeysmith, Reply, problem, unavailable
+from fake_keysmith import FakeKeysmith, Reply, problem, unavailable, unused_url
 from keysmith_client.cli import build_parser, main
 from sigv4_check import assert_valid_signature
 
@@ -277,7 +277,7 @@ def test_exit_codes_tell_refusals_from_failures(fake: FakeKeysmith) -> None:
     as_json = keysmith("keys", "list", "--retries", "0", "--json")
     assert as_json.code == 4 and json.loads(as_json.err) == {"message": "Service Unavailable"}
 
-    nobody = keysmith("keys", "list", "--url", "http://127.0.0.1:9", "--token", "t", "--retries", "0")
+    nobody = keysmith("keys", "list", "--url", unused_url(), "--token", "t", "--retries", "0")
     assert nobody.code == 4 and "no answer" in nobody.err
 
 

@@ -7,7 +7,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from fake_keysmith import FakeKeysmith, RecordedSleep, Reply, problem, unavailable
+from fake_keysmith import FakeKeysmith, RecordedSleep, Reply, problem, unavailable, unused_url
 from keysmith_client import (
     UNSET,
     ApiKey,
@@ -258,10 +258,11 @@ def test_a_slow_answer_times_out(fake: FakeKeysmith, sleeps: RecordedSleep) -> N
 
 
 def test_nothing_listening_is_a_connection_failure() -> None:
-    client = Keysmith("http://127.0.0.1:9", token="t", retry=RetryPolicy(max_retries=0), timeout=2)
+    url = unused_url()
+    client = Keysmith(url, token="t", retry=RetryPolicy(max_retries=0), timeout=2)
     with pytest.raises(ConnectionFailed) as raised:
         client.list_keys()
-    assert raised.value.status is None and "127.0.0.1:9" in str(raised.value)
+    assert raised.value.status is None and url in str(raised.value)
 
 
 # ---------------------------------------------------------------------------- paging
