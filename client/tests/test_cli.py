@@ -388,3 +388,23 @@ def test_the_console_script_is_installed() -> None:
         env={**os.environ},
     )
     assert module.returncode == 0 and "rotate" in module.stdout
+
+
+def test_verify_at_a_terminal_asks_for_the_key_without_echo(
+    fake: FakeKeysmith, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    prompts: list[str] = []
+
+    def no_echo(prompt: str) -> str:
+        prompts.append(prompt)
+        return "ks_typed_at_the_prompt"
+
+    monkeypatch.setattr(sys, "stdin", Terminal(""))
+    monkeypatch.setattr("getpass.getpass", no_echo)
+    run = keysmith("verify", "--url", fake.url)
+    assert run.code == 5 and prompts == ["key: "]
+    assert fake.requests[-1].json() == {"key": "ks_typed_at_the_prompt"}

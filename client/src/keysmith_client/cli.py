@@ -9,6 +9,7 @@ from ``keysmith verify``: the answer came back and the key is not valid.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import sys
@@ -186,7 +187,10 @@ def build_parser() -> argparse.ArgumentParser:
         "deployed, the call is signed with your AWS credentials.",
     )
     verify.add_argument(
-        "key", nargs="?", default="-", help="the key; - or nothing reads it from standard input"
+        "key",
+        nargs="?",
+        default="-",
+        help="the key; - or nothing reads it from standard input (at a terminal: a prompt without echo)",
     )
     _scope_option(verify, "scopes the key must hold")
     verify.add_argument("--environment", metavar="ID", help="the environment the key must be valid in")
@@ -499,7 +503,8 @@ def cmd_delete(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 def cmd_verify(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     key = args.key
     if key == "-":
-        key = sys.stdin.readline().strip()
+        # typed at a terminal without echo; piped in otherwise (either way not in the shell history)
+        key = (getpass.getpass("key: ") if sys.stdin.isatty() else sys.stdin.readline()).strip()
         if not key:
             raise UsageFailure("no key given: pass it as an argument or on standard input")
     with internal_client(args, tenant_required=False) as client:
