@@ -7,6 +7,7 @@ PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 SEC_VENV := .venv-sec
+CLIENT_VENV := .venv-client
 # where this run's hardening figures go (one folder per make run)
 ifndef KEYSMITH_FIGURES_DIR
 KEYSMITH_FIGURES_DIR := $(CURDIR)/.local/hardening/run-$(shell date +%s%N)
@@ -16,7 +17,7 @@ PORT ?= 3000
 FUNCTION ?=
 EVENT ?=
 
-.PHONY: setup dev test lint typecheck validate unit integration e2e packaging openapi invoke bench fuzz security clean
+.PHONY: setup dev test lint typecheck validate unit integration e2e packaging client openapi invoke bench fuzz security clean
 
 ## Installation -------------------------------------------------------------
 $(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt
@@ -35,6 +36,14 @@ $(SEC_VENV)/.installed: requirements-security.txt
 	test -x $(SEC_VENV)/bin/python || $(PYTHON) -m venv $(SEC_VENV)
 	$(SEC_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(SEC_VENV)/bin/python -m pip install --quiet -r requirements-security.txt
+	touch $@
+
+# the client as a user installs it (not editable): its tests run against what `pip install ./client` gives
+$(CLIENT_VENV)/.installed: client/pyproject.toml client/README.md $(wildcard client/src/keysmith_client/*.py)
+	test -x $(CLIENT_VENV)/bin/python || $(PYTHON) -m venv $(CLIENT_VENV)
+	$(CLIENT_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CLIENT_VENV)/bin/python -m pip install --quiet --force-reinstall --no-deps ./client
+	$(CLIENT_VENV)/bin/python -m pip install --quiet './client[test]'
 	touch $@
 
 local/node_modules/.installed: local/package.json local/package-lock.json
@@ -77,12 +86,18 @@ e2e: $(VENV)/.installed local/node_modules/.installed
 packaging: $(VENV)/.installed $(SAM_VENV)/.installed
 	SAM_CLI=$(SAM) $(PY) -m pytest tests/packaging -q
 
+# the Python client and the keysmith CLI: type check, unit tests on an in-test server, then end to end
+# through the installed command on the real local server (needs the repository's .venv and DynamoDB Local)
+client: $(CLIENT_VENV)/.installed $(VENV)/.installed local/node_modules/.installed
+	cd client && ../$(CLIENT_VENV)/bin/mypy
+	$(CLIENT_VENV)/bin/python -m pytest client/tests -q
+
 # checkov on the template (every skip carries its reason there), bandit on the code: medium and up fail
 security: $(SEC_VENV)/.installed
 	$(SEC_VENV)/bin/checkov --quiet --compact --framework cloudformation -f template.yaml
 	$(SEC_VENV)/bin/bandit --quiet --recursive --severity-level medium layers functions local
 
-test: setup lint typecheck validate security
+test: setup lint typecheck validate security client
 	$(PY) -m tests.figures --reset
 	SAM_CLI=$(SAM) $(PY) -m pytest -q -n 2 --dist loadfile
 	$(PY) -m tests.figures

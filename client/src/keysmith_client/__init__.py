@@ -1,0 +1,57 @@
+"""Keysmith's Python client: typed results, typed errors, retries, paging and SigV4 for the internal API."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .client import UNSET, Keysmith, RetryPolicy, SigV4Signer
+from .errors import (
+    ClientError,
+    Conflict,
+    ConnectionFailed,
+    Forbidden,
+    InternalError,
+    KeysmithError,
+    MalformedRequest,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    ServerError,
+    TooManyRequests,
+    Unauthenticated,
+    Unavailable,
+    UnsupportedMediaType,
+    ValidationError,
+)
+from .models import ApiKey, CreatedApiKey, KeyPage, Principal, VerifiedKey, VerifyResult, Whoami
+
+__all__ = [
+    "UNSET",
+    "ApiKey",
+    "ClientError",
+    "Conflict",
+    "ConnectionFailed",
+    "CreatedApiKey",
+    "Forbidden",
+    "InternalError",
+    "KeyPage",
+    "Keysmith",
+    "KeysmithError",
+    "MalformedRequest",
+    "MethodNotAllowed",
+    "NotFound",
+    "PayloadTooLarge",
+    "Principal",
+    "RetryPolicy",
+    "ServerError",
+    "SigV4Signer",
+    "TooManyRequests",
+    "Unauthenticated",
+    "Unavailable",
+    "UnsupportedMediaType",
+    "ValidationError",
+    "VerifiedKey",
+    "VerifyResult",
+    "Whoami",
+    "__version__",
+]

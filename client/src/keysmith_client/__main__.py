@@ -1,0 +1,3 @@
+from keysmith_client.cli import main
+
+raise SystemExit(main())

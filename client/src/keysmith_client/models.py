@@ -1,0 +1,226 @@
+"""Typed results: the API's JSON answers as dataclasses.
+
+Each result keeps the answer it was read from in ``raw`` (fields added to the API later are there
+before this client knows them); timestamps are timezone-aware ``datetime`` objects in UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An RFC 3339 timestamp (``2026-11-22T10:00:00Z``) as an aware datetime; None stays None."""
+    if not isinstance(value, str) or not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+
+
+def format_time(value: datetime | str) -> str:
+    """A datetime as the API writes it (UTC, whole seconds, ``Z``); a string is sent as it is."""
+    if isinstance(value, str):
+        return value
+    if value.tzinfo is None:
+        raise ValueError("expires_at must be timezone-aware (use datetime.now(UTC) + ...)")
+    from datetime import UTC
+
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An owner or a creator: ``type`` is ``user``, ``service_account``, ``api_key`` or ``iam``."""
+
+    type: str
+    id: str
+
+    @classmethod
+    def from_json(cls, data: Any) -> Principal | None:
+        if not isinstance(data, dict):
+            return None
+        return cls(type=str(data.get("type", "")), id=str(data.get("id", "")))
+
+    def __str__(self) -> str:
+        return f"{self.type}:{self.id}"
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """A key's metadata (never its secret)."""
+
+    id: str
+    name: str
+    status: str
+    prefix: str
+    last_four: str
+    scopes: list[str]
+    tenant_id: str
+    owner: Principal | None
+    available_actions: dict[str, bool]
+    description: str | None = None
+    environment_id: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    created_at: datetime | None = None
+    created_by: Principal | None = None
+    updated_at: datetime | None = None
+    expires_at: datetime | None = None
+    last_used_at: datetime | None = None
+    last_used_ip: str | None = None
+    last_used_user_agent: str | None = None
+    suspended_at: datetime | None = None
+    revoked_at: datetime | None = None
+    rotated_from: str | None = None
+    rotated_to: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ApiKey:
+        return cls(**_key_fields(data))
+
+    def can(self, action: str) -> bool:
+        """Whether the key's status allows ``action`` (suspend, activate, revoke, rotate, delete) now."""
+        return bool(self.available_actions.get(action, False))
+
+
+@dataclass(frozen=True)
+class CreatedApiKey(ApiKey):
+    """A key as the create or rotate answer gives it: with its plaintext ``key``, shown this once.
+
+    ``key`` is None only when the create was an idempotent replay (``replayed``): the secret was
+    given to the first request and is never sent again.
+    """
+
+    key: str | None = field(default=None, repr=False)
+    replayed: bool = False
+
+    @classmethod
+    def from_answer(cls, data: dict[str, Any], *, replayed: bool) -> CreatedApiKey:
+        secret = data.get("key")
+        metadata = {name: value for name, value in data.items() if name != "key"}
+        return cls(
+            **_key_fields(metadata), key=secret if isinstance(secret, str) else None, replayed=replayed
+        )
+
+
+@dataclass(frozen=True)
+class KeyPage:
+    """One page of ``GET /v1/api-keys``; ``next_cursor`` is None when nothing is left."""
+
+    items: list[ApiKey]
+    next_cursor: str | None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> KeyPage:
+        items = [ApiKey.from_json(item) for item in data.get("items", []) if isinstance(item, dict)]
+        cursor = data.get("next_cursor")
+        return cls(items=items, next_cursor=cursor if isinstance(cursor, str) and cursor else None)
+
+
+@dataclass(frozen=True)
+class VerifiedKey:
+    """What a valid verification tells about the key."""
+
+    id: str
+    tenant_id: str
+    owner: Principal | None
+    scopes: list[str]
+    environment_id: str | None
+    expires_at: datetime | None
+    metadata: dict[str, str]
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """``POST /v1/verify``: ``valid`` and ``code`` (``VALID``, ``NOT_FOUND``, ``REVOKED``, ...)."""
+
+    valid: bool
+    code: str
+    key: VerifiedKey | None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> VerifyResult:
+        key_data = data.get("key")
+        key = None
+        if isinstance(key_data, dict):
+            key = VerifiedKey(
+                id=str(key_data.get("id", "")),
+                tenant_id=str(key_data.get("tenant_id", "")),
+                owner=Principal.from_json(key_data.get("owner")),
+                scopes=list(key_data.get("scopes") or []),
+                environment_id=key_data.get("environment_id"),
+                expires_at=parse_time(key_data.get("expires_at")),
+                metadata=dict(key_data.get("metadata") or {}),
+            )
+        return cls(valid=bool(data.get("valid")), code=str(data.get("code", "")), key=key, raw=data)
+
+
+@dataclass(frozen=True)
+class Whoami:
+    """``GET /v1/whoami``: the API key that made the call."""
+
+    key_id: str
+    tenant_id: str
+    owner: Principal | None
+    scopes: list[str]
+    environment_id: str | None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Whoami:
+        return cls(
+            key_id=str(data.get("key_id", "")),
+            tenant_id=str(data.get("tenant_id", "")),
+            owner=Principal.from_json(data.get("owner")),
+            scopes=list(data.get("scopes") or []),
+            environment_id=data.get("environment_id"),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True)
+class LocalSession:
+    """A development session from the local server's ``POST /_local/sessions``."""
+
+    token: str = field(repr=False)
+    expires_at: datetime | None
+
+
+TIME_FIELDS = (
+    "created_at",
+    "updated_at",
+    "expires_at",
+    "last_used_at",
+    "suspended_at",
+    "revoked_at",
+)
+
+
+def _key_fields(data: dict[str, Any]) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "id": str(data.get("id", "")),
+        "name": str(data.get("name", "")),
+        "status": str(data.get("status", "")),
+        "prefix": str(data.get("prefix", "")),
+        "last_four": str(data.get("last_four", "")),
+        "scopes": list(data.get("scopes") or []),
+        "tenant_id": str(data.get("tenant_id", "")),
+        "owner": Principal.from_json(data.get("owner")),
+        "available_actions": {
+            str(name): bool(allowed) for name, allowed in (data.get("available_actions") or {}).items()
+        },
+        "description": data.get("description"),
+        "environment_id": data.get("environment_id"),
+        "metadata": dict(data.get("metadata") or {}),
+        "created_by": Principal.from_json(data.get("created_by")),
+        "last_used_ip": data.get("last_used_ip"),
+        "last_used_user_agent": data.get("last_used_user_agent"),
+        "rotated_from": data.get("rotated_from"),
+        "rotated_to": data.get("rotated_to"),
+        "raw": data,
+    }
+    for name in TIME_FIELDS:
+        fields[name] = parse_time(data.get(name))
+    return fields
