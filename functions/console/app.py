@@ -73,8 +73,8 @@ class ConsoleConfig:
     def content_security_policy(self) -> str:
         connect = ["'self'"]
         issuer = urlsplit(self.issuer)
-        if self.mode == "oidc" and issuer.scheme == "https" and issuer.netloc:
-            connect.append(f"https://{issuer.netloc}")
+        if self.mode == "oidc" and issuer.scheme and issuer.netloc:
+            connect.append(f"{issuer.scheme}://{issuer.netloc}")  # discovery and the token endpoint
         return "; ".join(
             (
                 "default-src 'none'",

@@ -16,6 +16,8 @@
   const who = document.getElementById("who");
   const slot = document.getElementById("tokens-slot");
   let session = null; // {token, label, admin}: memory only
+  // Only one way to sign in is ever on the page: the local form never exists deployed.
+  document.getElementById(config.mode === "local" ? "signin-oidc" : "signin-local").remove();
 
   function showProblem(lines) {
     problemBox.replaceChildren(
@@ -56,7 +58,7 @@
   function startSession(token, label, admin) {
     session = { token, label, admin };
     problemBox.hidden = true;
-    for (const id of ["signin-local", "signin-oidc"]) document.getElementById(id).hidden = true;
+    for (const section of main.querySelectorAll("section")) section.hidden = true;
     who.textContent = label;
     signedIn.hidden = false;
     const element = document.createElement("keysmith-tokens");
@@ -80,12 +82,11 @@
   }
 
   function showSignIn() {
-    const section = document.getElementById(config.mode === "local" ? "signin-local" : "signin-oidc");
-    section.hidden = false;
+    for (const section of main.querySelectorAll("section")) section.hidden = false;
   }
 
   // ------------------------------------------------------------------ local development
-  document.getElementById("local-form").addEventListener("submit", async (event) => {
+  document.getElementById("local-form")?.addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = event.currentTarget;
     const userId = form.elements.user_id.value.trim();
@@ -177,7 +178,7 @@
     startSession(token, `Signed in as ${payload.email || payload.sub || "you"}`, admin);
   }
 
-  document.getElementById("oidc-sign-in").addEventListener("click", oidcSignIn);
+  document.getElementById("oidc-sign-in")?.addEventListener("click", oidcSignIn);
   document.getElementById("sign-out").addEventListener("click", endSession);
 
   const params = new URLSearchParams(location.search);
