@@ -313,9 +313,20 @@
     _showItems() {
       if (!this._tableBody) return;
       const columns = this.isAdmin ? 8 : 7;
+      // Keep the keyboard's place: focus on a row's button moves to the same row once redrawn.
+      const focused = this.shadowRoot.activeElement;
+      const focusedRow = focused && this._tableBody.contains(focused) ? focused.closest("tr") : null;
       const rows = this._items.map((item) => this._row(item));
-      if (!rows.length) rows.push(h("tr", {}, h("td", { colspan: columns, class: "empty", text: "No keys yet." })));
+      const filtered = Object.keys(this._filters).length || this._cursors.length > 1;
+      const empty = filtered ? "No keys match these filters." : "No keys yet.";
+      if (!rows.length) rows.push(h("tr", {}, h("td", { colspan: columns, class: "empty", text: empty })));
       this._tableBody.replaceChildren(...rows);
+      if (focusedRow) {
+        const row = rows.find((r) => r.dataset.keyId === focusedRow.dataset.keyId);
+        const buttons = row ? [...row.querySelectorAll("button")] : [];
+        const same = buttons.find((b) => b.getAttribute("aria-label") === focused.getAttribute("aria-label"));
+        (same || buttons[0] || this._createButton).focus();
+      }
       const page = this._cursors.length;
       this._pageLabel.textContent = `Page ${page}`;
       this._previous.disabled = page <= 1;
@@ -356,7 +367,7 @@
     _dialog(title, build, opener) {
       const titleId = uid("dialog-title");
       const dialog = h("dialog", { "aria-labelledby": titleId }, h("h2", { id: titleId, text: title }));
-      const alert = h("div", { class: "alert error", role: "alert", hidden: true });
+      const alert = h("div", { class: "alert error", role: "alert", tabindex: "-1", hidden: true });
       const close = () => dialog.close();
       dialog.append(alert, ...[].concat(build({ dialog, alert, close })));
       dialog.addEventListener("close", () => {
@@ -637,10 +648,7 @@
       } catch (problem) {
         this._say(problemText(problem));
       }
-      await this.reload();
-      const row = this._tableBody.querySelector(`tr[data-key-id="${CSS.escape(item.id)}"]`);
-      const next = row && row.querySelector(".row-actions button");
-      (next || (opener && opener.isConnected ? opener : this._createButton)).focus();
+      await this.reload(); // the focus stays in the key's row (see _showItems)
     }
 
     _announce(text) {

@@ -41,7 +41,7 @@ def test_admin_sees_the_tenant_and_filters_it(console: ConsoleSession, api: Api)
     apply(status="suspended")
     expect(names).to_have_text(["b key"])
     apply(status="revoked")
-    expect(page.get_by_text("No keys yet.")).to_be_visible()
+    expect(page.get_by_text("No keys match these filters.")).to_be_visible()
     apply()
     expect(names).to_have_count(3)
 

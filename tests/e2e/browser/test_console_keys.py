@@ -144,6 +144,7 @@ def test_suspend_and_activate_follow_available_actions(console: ConsoleSession, 
     expect(row.get_by_role("button", name="Activate pausable")).to_have_count(0)
     row.get_by_role("button", name="Suspend pausable").click()
     expect(row).to_contain_text("Suspended")
+    assert console.focused() == "Edit pausable"  # the Suspend button is gone; its row keeps the focus
     expect(row.get_by_role("button", name="Suspend pausable")).to_have_count(0)
     expect(row.get_by_role("button", name="Rotate pausable")).to_have_count(0)
     assert api.get(token, key["id"])["status"] == "suspended"
@@ -195,12 +196,14 @@ def test_revoke_is_confirmed_then_delete(console: ConsoleSession, api: Api) -> N
     row.get_by_role("button", name="Revoke doomed").click()
     console.dialog().get_by_role("button", name="Revoke key").click()
     expect(row).to_contain_text("Revoked")
+    assert console.focused() == "Delete doomed"  # the keyboard's place stays in the key's row
     assert api.get(token, key["id"])["status"] == "revoked"
     expect(row.get_by_role("button", name="Edit doomed")).to_have_count(0)
 
     row.get_by_role("button", name="Delete doomed").click()
     console.dialog().get_by_role("button", name="Delete key").click()
     expect(console.page.get_by_role("rowheader", name="doomed")).to_have_count(0)
+    assert console.focused() == "Create key"  # its row is gone
     assert api.call("GET", f"/v1/api-keys/{key['id']}", token).status_code == 404
 
 
@@ -271,3 +274,19 @@ def test_no_content_security_policy_violation(console: ConsoleSession, api: Api)
     console.page.keyboard.press("Escape")
     assert not console.csp_violations(), console.csp_violations()
     assert not [m for m in console.messages if m.startswith("error")], console.messages
+
+
+def test_a_refused_sign_in_is_shown_in_words(console: ConsoleSession) -> None:
+    console.page.get_by_label("User id", exact=True).fill("u_1")
+    console.page.get_by_label("Tenant", exact=True).fill("not a tenant!")
+    console.page.get_by_role("button", name="Sign in").click()
+    alert = console.page.get_by_role("alert")
+    expect(alert).to_contain_text("Validation error")
+    expect(alert).to_contain_text("Tenant: Letters, digits")
+    expect(console.tokens).to_have_count(0)
+
+
+def test_a_new_user_is_told_there_are_no_keys_yet(console: ConsoleSession) -> None:
+    console.sign_in("u_new")
+    expect(console.page.get_by_text("No keys yet.")).to_be_visible()
+    expect(console.page.get_by_role("button", name="Next page")).to_be_disabled()
