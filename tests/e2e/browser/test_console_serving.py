@@ -142,12 +142,18 @@ def test_an_unknown_asset_is_a_problem(local_server: str, path: str) -> None:
 
 
 def test_bundle_is_at_most_60_kb_gzipped(local_server: str) -> None:
+    """What a browser downloads for the page: each script and stylesheet, gzipped (level 9, as the
+    console function sends them to a client that accepts gzip)."""
     parts = page_parts(requests.get(f"{local_server}/console", timeout=10).text)
-    raw = b"".join(
-        requests.get(local_server + path, timeout=10).content for path in [*parts.scripts, *parts.stylesheets]
-    )
-    size = len(gzip.compress(raw, 9))
-    print(f"\nconsole bundle: {len(raw)} bytes of JS and CSS, {size} bytes gzipped", end=" ")
+    paths = [*parts.scripts, *parts.stylesheets]
+    files = [requests.get(local_server + path, timeout=10).content for path in paths]
+    # the element loads its own stylesheet into its shadow root
+    element_css = {m.decode() for f in files for m in re.findall(rb"keysmith-tokens\.[0-9a-f]{12}\.css", f)}
+    assert len(element_css) == 1
+    files += [requests.get(f"{local_server}/console/{name}", timeout=10).content for name in element_css]
+    raw = sum(len(content) for content in files)
+    size = sum(len(gzip.compress(content, 9)) for content in files)
+    print(f"\nconsole bundle: {len(files)} files, {raw} bytes of JS and CSS, {size} bytes gzipped", end=" ")
     print(f"(limit {BUNDLE_LIMIT_BYTES})")
     assert size <= BUNDLE_LIMIT_BYTES
 
