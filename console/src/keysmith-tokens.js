@@ -227,6 +227,15 @@
       this._showItems();
     }
 
+    /** Focus the button named `label` in the row of key `keyId`, else that row's first button,
+     *  else "Create key" (the row is gone). */
+    _refocus(place) {
+      const row = place && [...this._tableBody.rows].find((r) => r.dataset.keyId === place.keyId);
+      const buttons = row ? [...row.querySelectorAll("button")] : [];
+      const same = buttons.find((b) => b.getAttribute("aria-label") === place.label);
+      (same || buttons[0] || this._createButton).focus();
+    }
+
     _filtersForm() {
       const status = h(
         "select",
@@ -316,17 +325,13 @@
       // Keep the keyboard's place: focus on a row's button moves to the same row once redrawn.
       const focused = this.shadowRoot.activeElement;
       const focusedRow = focused && this._tableBody.contains(focused) ? focused.closest("tr") : null;
+      const place = focusedRow ? { keyId: focusedRow.dataset.keyId, label: focused.getAttribute("aria-label") } : null;
       const rows = this._items.map((item) => this._row(item));
       const filtered = Object.keys(this._filters).length || this._cursors.length > 1;
       const empty = filtered ? "No keys match these filters." : "No keys yet.";
       if (!rows.length) rows.push(h("tr", {}, h("td", { colspan: columns, class: "empty", text: empty })));
       this._tableBody.replaceChildren(...rows);
-      if (focusedRow) {
-        const row = rows.find((r) => r.dataset.keyId === focusedRow.dataset.keyId);
-        const buttons = row ? [...row.querySelectorAll("button")] : [];
-        const same = buttons.find((b) => b.getAttribute("aria-label") === focused.getAttribute("aria-label"));
-        (same || buttons[0] || this._createButton).focus();
-      }
+      if (place) this._refocus(place);
       const page = this._cursors.length;
       this._pageLabel.textContent = `Page ${page}`;
       this._previous.disabled = page <= 1;
@@ -370,10 +375,12 @@
       const alert = h("div", { class: "alert error", role: "alert", tabindex: "-1", hidden: true });
       const close = () => dialog.close();
       dialog.append(alert, ...[].concat(build({ dialog, alert, close })));
+      const row = opener && opener.closest("tr");
+      const place = row ? { keyId: row.dataset.keyId, label: opener.getAttribute("aria-label") } : null;
       dialog.addEventListener("close", () => {
         dialog.remove(); // nothing a dialog held (a new key's plaintext above all) stays in the DOM
-        const target = opener && opener.isConnected ? opener : this._createButton;
-        target.focus();
+        if (opener && opener.isConnected) opener.focus();
+        else this._refocus(place);
       });
       this._root.append(dialog);
       dialog.showModal();
@@ -576,8 +583,20 @@
                 return h("div", { class: "check" }, h("input", { type: "radio", id, name: "grace", value: String(seconds), checked: index === 0, autofocus: index === 0 }), h("label", { for: id, text }));
               }),
             ),
+            h("p", { class: "warning", "aria-live": "polite" }),
             this._buttons("Rotate key", close, { danger: true }),
           );
+          // Rotating "now" revokes the old key at once: the dialog says so and the button names it.
+          const warning = form.querySelector(".warning");
+          const submit = form.querySelector('[type="submit"]');
+          const describe = () => {
+            const now = Number(new FormData(form).get("grace") || 0) === 0;
+            warning.hidden = !now;
+            warning.textContent = now ? "The old key is revoked as soon as you rotate: anything still using it stops working." : "";
+            submit.textContent = now ? "Rotate and revoke the old key" : "Rotate key";
+          };
+          form.addEventListener("change", describe);
+          describe();
           form.addEventListener("submit", async (event) => {
             event.preventDefault();
             const grace = Number(new FormData(form).get("grace") || 0);

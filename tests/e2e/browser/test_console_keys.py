@@ -160,13 +160,18 @@ def test_rotate_with_a_grace_period(console: ConsoleSession, api: Api) -> None:
     console.row("rotating").get_by_role("button", name="Rotate rotating").click()
     dialog = console.dialog()
     expect(dialog.get_by_role("radio", name=re.compile("^Now"))).to_be_checked()
+    # rotating now revokes the old key: the dialog says so and its button names it
+    expect(dialog).to_contain_text("The old key is revoked as soon as you rotate")
+    expect(dialog.get_by_role("button", name="Rotate and revoke the old key")).to_be_visible()
     dialog.get_by_role("radio", name="In 1 hour").check()
+    expect(dialog).not_to_contain_text("The old key is revoked as soon as you rotate")
     dialog.get_by_role("button", name="Rotate key").click()
     secret_box = console.dialog().get_by_label("Key for “rotating”")
     expect(secret_box).to_be_visible()
     new_secret = secret_box.input_value()
     console.dialog().get_by_role("button", name="I have copied it, close").click()
     expect(console.dialog()).to_have_count(0)
+    assert console.focused() == "Edit rotating"  # back in the old key's row (its Rotate button is gone)
     assert new_secret not in console.dom_text() and new_secret not in console.storage()
 
     expect(console.page.get_by_role("rowheader", name="rotating")).to_have_count(2)
@@ -290,3 +295,15 @@ def test_a_new_user_is_told_there_are_no_keys_yet(console: ConsoleSession) -> No
     console.sign_in("u_new")
     expect(console.page.get_by_text("No keys yet.")).to_be_visible()
     expect(console.page.get_by_role("button", name="Next page")).to_be_disabled()
+
+
+def test_rotate_now_revokes_the_old_key(console: ConsoleSession, api: Api) -> None:
+    token = api.token("u_now", console.tenant)
+    old = api.create(token, "replaced at once")
+    console.sign_in("u_now")
+    console.row("replaced at once").get_by_role("button", name="Rotate replaced at once").click()
+    console.dialog().get_by_role("button", name="Rotate and revoke the old key").click()
+    expect(console.dialog().get_by_label("Key for “replaced at once”")).to_be_visible()
+    console.dialog().get_by_role("button", name="I have copied it, close").click()
+    expect(console.page.locator(f'tr[data-key-id="{old["id"]}"]')).to_contain_text("Revoked")
+    assert api.get(token, old["id"])["status"] == "revoked"
