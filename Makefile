@@ -17,7 +17,8 @@ PORT ?= 3000
 FUNCTION ?=
 EVENT ?=
 
-.PHONY: setup dev test lint typecheck validate unit integration e2e packaging client openapi invoke bench fuzz security clean
+.PHONY: setup dev test lint typecheck validate unit integration e2e packaging client openapi invoke bench fuzz \
+	security clean console console-screenshots
 
 ## Installation -------------------------------------------------------------
 $(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt
@@ -50,7 +51,19 @@ local/node_modules/.installed: local/package.json local/package-lock.json
 	cd local && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-setup: $(VENV)/.installed $(SAM_VENV)/.installed local/node_modules/.installed
+# The console's browser tests: Debian's chromium, driven by Playwright (pinned in requirements-dev.txt;
+# it never downloads a browser of its own), and axe-core from npm (console/package-lock.json).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@test "$$(id -u)" = 0 || { echo "chromium is missing: apt-get install -y chromium (as root)"; exit 1; }
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+
+console/node_modules/.installed: console/package.json console/package-lock.json
+	cd console && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(VENV)/.installed $(SAM_VENV)/.installed local/node_modules/.installed $(CHROMIUM) console/node_modules/.installed
 
 ## Local development ----------------------------------------------------------
 dev: $(VENV)/.installed local/node_modules/.installed
@@ -58,6 +71,13 @@ dev: $(VENV)/.installed local/node_modules/.installed
 
 invoke: $(VENV)/.installed local/node_modules/.installed
 	$(PY) -m local.invoke $(FUNCTION) $(EVENT)
+
+# the console's static files (functions/console/static) from console/src, and its screenshots in docs/
+console: $(VENV)/.installed
+	$(PY) console/build.py
+
+console-screenshots: setup
+	$(PY) -m tests.e2e.browser.screenshots
 
 openapi: $(VENV)/.installed
 	PYTHONPATH=layers/common $(PY) -m local.openapi --write
@@ -80,7 +100,7 @@ unit: $(VENV)/.installed
 integration: $(VENV)/.installed local/node_modules/.installed
 	$(PY) -m pytest tests/integration -q
 
-e2e: $(VENV)/.installed local/node_modules/.installed
+e2e: $(VENV)/.installed local/node_modules/.installed $(CHROMIUM) console/node_modules/.installed
 	$(PY) -m pytest tests/e2e -q
 
 packaging: $(VENV)/.installed $(SAM_VENV)/.installed
