@@ -28,7 +28,15 @@ pytestmark = pytest.mark.packaging
 TEMPLATE = load_template(REPO / "template.yaml")
 FUNCTIONS = functions(TEMPLATE)
 # Files a function may ship beside app.py, by logical id (data it reads at cold start).
-ALLOWED_EXTRA_FILES: dict[str, set[str]] = {"OpenApiFunction": {"openapi.json"}}
+ALLOWED_EXTRA_FILES: dict[str, set[str]] = {
+    "OpenApiFunction": {"openapi.json"},
+    # the console's built page and hashed assets, exactly as committed under functions/console/static
+    "ConsoleFunction": {
+        str(p.relative_to(REPO / "functions" / "console"))
+        for p in (REPO / "functions" / "console" / "static").rglob("*")
+        if p.is_file()
+    },
+}
 EM_AARCH64 = 183  # ELF e_machine of 64-bit ARM
 LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024  # function code plus all its layers, unzipped
 

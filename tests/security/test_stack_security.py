@@ -37,6 +37,7 @@ NEEDS: dict[str, dict[str, set[str]]] = {
     "VerifyFunction": {"table": {"dynamodb:GetItem", "dynamodb:UpdateItem"}},  # read + last-used
     "AuthorizerFunction": {"table": {"dynamodb:GetItem", "dynamodb:UpdateItem"}},
     "WhoamiFunction": {},  # the principal comes from the authorizer's context
+    "ConsoleFunction": {},  # static files from its own package; no table, no key
     "OpenApiFunction": {},
     "FallbackFunction": {},
 }
