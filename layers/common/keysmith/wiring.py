@@ -16,17 +16,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from keysmith import clock
-from keysmith.domain.create import KeyCreator
-from keysmith.domain.lifecycle import Lifecycle
-from keysmith.domain.query import KeyQuery
 from keysmith.domain.verifier import Verifier
 from keysmith.logger import logger
 from keysmith.settings import Settings, get_settings
 from keysmith.store.client import default_client
 from keysmith.store.keys import KeyStore
+
+if TYPE_CHECKING:
+    from keysmith.domain.create import KeyCreator
+    from keysmith.domain.lifecycle import Lifecycle
+    from keysmith.domain.query import KeyQuery
 
 _NAMES = frozenset({"settings", "store", "verifier", "sessions", "now"})
 _parts: dict[str, Any] = {}  # what this process built, or what a test put in
@@ -62,15 +64,25 @@ def now() -> float:
     return override() if override is not None else clock.now()
 
 
+# The management services are imported when first asked for: the verification functions import
+# this module and never need them (each module is a few milliseconds of a cold start).
+
+
 def key_creator() -> KeyCreator:
+    from keysmith.domain.create import KeyCreator
+
     return KeyCreator(store(), settings(), now)
 
 
 def key_query() -> KeyQuery:
+    from keysmith.domain.query import KeyQuery
+
     return KeyQuery(store(), now)
 
 
 def lifecycle() -> Lifecycle:
+    from keysmith.domain.lifecycle import Lifecycle
+
     return Lifecycle(store(), settings(), now)
 
 

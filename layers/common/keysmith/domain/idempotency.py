@@ -20,14 +20,16 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from keysmith.domain import policy
 from keysmith.domain.api_key import KeyRecord
-from keysmith.domain.create import KeyCreator, NewKey
 from keysmith.domain.ports import StoreUnavailable, TransactionCancelled
 from keysmith.domain.principals import Principal
 from keysmith.domain.problems import Problem
+
+if TYPE_CHECKING:  # the store imports IdempotencyRecord; creating keys is not its business
+    from keysmith.domain.create import KeyCreator, NewKey
 
 HEADER = "Idempotency-Key"
 POINTER = "/headers/Idempotency-Key"
