@@ -89,16 +89,16 @@ lint: $(VENV)/.installed
 	PYTHONPATH=layers/common:. $(VENV)/bin/lint-imports
 
 typecheck: $(VENV)/.installed
-	$(VENV)/bin/mypy layers/common/keysmith functions local
+	$(VENV)/bin/mypy layers/common/keysmith functions local tests
 
 validate: $(SAM_VENV)/.installed
 	$(SAM) validate --lint --template template.yaml --region us-east-1
 
 unit: $(VENV)/.installed
-	$(PY) -m pytest tests/unit -q
+	$(PY) -m pytest tests/domain tests/unit -q
 
 integration: $(VENV)/.installed local/node_modules/.installed
-	$(PY) -m pytest tests/integration -q
+	$(PY) -m pytest tests/routes tests/rules -q
 
 e2e: $(VENV)/.installed local/node_modules/.installed $(CHROMIUM) console/node_modules/.installed
 	$(PY) -m pytest tests/e2e -q
@@ -118,19 +118,19 @@ security: $(SEC_VENV)/.installed
 	$(SEC_VENV)/bin/bandit --quiet --recursive --severity-level medium layers functions local
 
 test: setup lint typecheck validate security client
-	$(PY) -m tests.figures --reset
+	$(PY) -m tests.support.figures --reset
 	SAM_CLI=$(SAM) $(PY) -m pytest -q -n 2 --dist loadfile
-	$(PY) -m tests.figures
+	$(PY) -m tests.support.figures
 
 # The hardening suites at full length (store faults, hostile input, secrets, tenancy, schema fuzzing,
 # load); each prints its figures, and the table at the end must show no 5xx and nothing lost.
-FUZZ_SUITES := tests/integration/test_store_faults.py tests/integration/test_hostile_input.py \
-	tests/integration/test_secrets.py tests/integration/test_tenancy_properties.py \
-	tests/integration/test_idempotency.py tests/e2e/test_schema_fuzz.py tests/e2e/test_load.py
+FUZZ_SUITES := tests/routes/every_route/test_store_faults.py tests/rules/test_hostile_*.py \
+	tests/rules/test_secrets.py tests/rules/test_tenancy_properties.py \
+	tests/routes/create_key/test_idempotency_key.py tests/e2e/test_schema_fuzz.py tests/e2e/test_load.py
 fuzz: setup
-	$(PY) -m tests.figures --reset
+	$(PY) -m tests.support.figures --reset
 	KEYSMITH_FUZZ=1 $(PY) -m pytest -q -n 2 --dist loadfile $(FUZZ_SUITES)
-	$(PY) -m tests.figures
+	$(PY) -m tests.support.figures
 
 bench: $(VENV)/.installed local/node_modules/.installed
 	$(PY) -m bench.run

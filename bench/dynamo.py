@@ -24,7 +24,7 @@ from local.invoke import Invoker, LocalStack, SessionSpec, started
 
 # DESIGN.md's budget: DynamoDB requests per operation in the steady state, for a session caller
 # (an API-key caller adds the one read of its own key). Rotate's transaction copies the old key's
-# settings, so it reads that key first (as tests/integration/test_request_budget.py counts it).
+# settings, so it reads that key first (as tests/rules/test_request_budget.py counts it).
 BUDGET: dict[str, dict[str, int]] = {
     "verify": {"GetItem": 1},
     "authorizer": {"GetItem": 1},

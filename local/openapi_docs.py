@@ -3,7 +3,7 @@
 POST /v1/verify, GET /v1/whoami and the Lambda authorizer are lean on purpose: no resolver and no
 pydantic on their import path, so they have no ``router`` for ``local/openapi.py`` to read. This
 module declares their routes with pydantic models for the OpenAPI document only; nothing here
-serves a request. ``tests/integration/test_verify_openapi.py`` checks that the shapes declared here
+serves a request. ``tests/routes/verify/test_documented.py`` checks that the shapes declared here
 are the ones the handlers really accept and answer.
 """
 

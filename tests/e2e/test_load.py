@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.hardening import Deadline, record_figures, scale
+from tests.support.hardening import Deadline, record_figures, scale
 
 pytestmark = pytest.mark.e2e
 

@@ -19,8 +19,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.hardening import record_figures, scale
 from tests.helpers import ROOT
+from tests.support.hardening import record_figures, scale
 
 pytestmark = pytest.mark.e2e
 
@@ -81,7 +81,7 @@ STATEFUL_OR_GUESSING = [
 # document says for whoami: {"message": ...} with application/json, not problem+json.
 GATEWAY_ANSWERS = {("/v1/whoami", 401), ("/v1/whoami", 403)}
 SCHEMA = schemathesis.openapi.from_path(str(DOCUMENT))
-OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
+OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]  # type: ignore[union-attr]
 # Per operation: make test ~15 each (under 200 in all); make fuzz enough for 2000+ cases in all, as
 # operations without parameters run out of distinct cases early.
 EXAMPLES = int(os.environ.get("SCHEMA_FUZZ_EXAMPLES") or scale(15, max(250, 3000 // len(OPERATIONS))))

@@ -20,5 +20,5 @@
 The import rule: http | auth -> wiring -> store -> domain, never upwards; the domain imports only
 the standard library (and settings, clock). The verify, authorizer and whoami functions import no
 pydantic, PyJWT, resolver or boto3. import-linter (pyproject.toml) and a fresh-process test
-(tests/unit/test_hot_path_imports.py) hold it. This package imports nothing on its own.
+(tests/packaging/test_hot_path_imports.py) hold it. This package imports nothing on its own.
 """

@@ -1,0 +1,171 @@
+"""DESIGN's request budget, counted at the DynamoDB client on moto and on DynamoDB Local: get 1
+read, a list page 1 query, create 1 write, each state change 1 conditional write and no read,
+rotate 1 GetItem + 1 TransactWriteItems, delete 1 write. A caller that authenticates with an API
+key adds 1 GetItem, and 1 last-used UpdateItem at most once per key per window."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+import pytest
+
+from keysmith.domain import key_format as tokens
+from local.dynamo_calls import counting
+from tests.helpers import Reply, count_requests
+from tests.support.client import Client as Api
+from tests.support.client import authorize, whoami
+from tests.support.verification import admin_key, verify
+
+
+def measured(api: Api, call: Callable[[], Reply], expected_status: int) -> Counter[str]:
+    with count_requests(api.parts.store.client) as counts:
+        reply = call()
+    assert reply.status == expected_status, reply.text
+    return counts
+
+
+def budget_cases(api: Api, token: str) -> list[tuple[str, Callable[[], Reply], int, dict[str, int]]]:
+    """(operation, call, status, requests) for every route, each on a key in the right status."""
+    active = api.created_key(token)["id"]
+    suspended = api.created_key(token)["id"]
+    api.request("POST", f"/v1/api-keys/{suspended}/suspend", token=token)
+    revoked = api.created_key(token)["id"]
+    api.request("POST", f"/v1/api-keys/{revoked}/revoke", token=token)
+    rotatable = api.created_key(token)["id"]
+    patchable = api.created_key(token)["id"]
+    still_active = api.created_key(token)["id"]
+    deletable = api.created_key(token)["id"]
+    api.request("POST", f"/v1/api-keys/{deletable}/suspend", token=token)
+    post = api.request
+
+    def action(key_id: str, name: str) -> Callable[[], Reply]:
+        return lambda: post("POST", f"/v1/api-keys/{key_id}/{name}", token=token)
+
+    return [
+        (
+            "create",
+            lambda: post("POST", "/v1/api-keys", token=token, json_body={"name": "n"}),
+            201,
+            {"PutItem": 1},
+        ),
+        ("get", lambda: post("GET", f"/v1/api-keys/{active}", token=token), 200, {"GetItem": 1}),
+        ("list", lambda: post("GET", "/v1/api-keys", token=token), 200, {"Query": 1}),
+        (
+            "list filtered",
+            lambda: post("GET", "/v1/api-keys", token=token, query={"status": "expired", "limit": "5"}),
+            200,
+            {"Query": 1},
+        ),
+        (
+            "patch",
+            lambda: post("PATCH", f"/v1/api-keys/{patchable}", token=token, json_body={"name": "x"}),
+            200,
+            {"UpdateItem": 1},
+        ),
+        ("suspend", action(active, "suspend"), 200, {"UpdateItem": 1}),
+        ("activate", action(suspended, "activate"), 200, {"UpdateItem": 1}),
+        ("revoke", action(suspended, "revoke"), 200, {"UpdateItem": 1}),
+        ("refused revoke (409)", action(revoked, "revoke"), 409, {"UpdateItem": 1}),
+        (
+            "refused suspend of an unknown key (404)",
+            action(revoked[:-4] + "0000", "suspend"),
+            404,
+            {"UpdateItem": 1},
+        ),
+        ("rotate", action(rotatable, "rotate"), 201, {"GetItem": 1, "TransactWriteItems": 1}),
+        ("refused rotate (409)", action(revoked, "rotate"), 409, {"GetItem": 1}),
+        ("delete", lambda: post("DELETE", f"/v1/api-keys/{deletable}", token=token), 204, {"DeleteItem": 1}),
+        (
+            "refused delete (409)",
+            lambda: post("DELETE", f"/v1/api-keys/{still_active}", token=token),
+            409,
+            {"DeleteItem": 1},
+        ),
+    ]
+
+
+def test_each_operation_stays_within_its_budget_for_a_session(api: Api) -> None:
+    token = api.session("alice", "acme")
+    for name, call, status, expected in budget_cases(api, token):
+        assert dict(measured(api, call, status)) == expected, name
+
+
+def test_a_malformed_id_costs_no_request(api: Api) -> None:
+    token = api.session("alice", "acme")
+    for method, path in (
+        ("POST", "/v1/api-keys/not-a-key/suspend"),
+        ("POST", "/v1/api-keys/not-a-key/rotate"),
+        ("DELETE", "/v1/api-keys/not-a-key"),
+    ):
+        assert measured(api, lambda m=method, p=path: api.request(m, p, token=token), 404) == Counter()  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("operation", ["suspend", "patch", "rotate", "delete", "get", "list"])
+def test_an_api_key_caller_adds_one_read_and_at_most_one_last_used_write_per_window(
+    api: Api, operation: str
+) -> None:
+    admin = api.session("root", "acme", ["admin"])
+    caller = api.created_key(admin, service_account_id="sa_ci", scopes=["read", "write"])["key"]
+    targets = [api.created_key(admin, service_account_id="sa_ci", scopes=["read"])["id"] for _ in range(2)]
+    if operation == "delete":
+        for target in targets:
+            assert api.request("POST", f"/v1/api-keys/{target}/suspend", token=admin).status == 200
+    own = {
+        "suspend": ("POST", "/suspend", None, 200, {"UpdateItem": 1}),
+        "patch": ("PATCH", "", {"name": "x"}, 200, {"UpdateItem": 1}),
+        "rotate": ("POST", "/rotate", None, 201, {"GetItem": 1, "TransactWriteItems": 1}),
+        "delete": ("DELETE", "", None, 204, {"DeleteItem": 1}),
+        "get": ("GET", "", None, 200, {"GetItem": 1}),
+        "list": ("GET", None, None, 200, {"Query": 1}),
+    }[operation]
+    method, suffix, body, status, expected = own
+    for i, target in enumerate(targets):
+        path = "/v1/api-keys" if suffix is None else f"/v1/api-keys/{target}{suffix}"
+        counts = measured(api, lambda p=path: api.request(method, p, token=caller, json_body=body), status)  # type: ignore[misc]
+        authentication = Counter({"GetItem": 1, "UpdateItem": 1 if i == 0 else 0})
+        assert counts == Counter(expected) + authentication, (operation, i, dict(counts))
+
+
+def test_the_request_budget_of_verify_and_the_authorizer(api: Api) -> None:
+    created = admin_key(api)
+    client = api.parts.store.client
+    budget: dict[str, list[str]] = {}
+    with counting(client) as budget["verify first"]:
+        verify(api, {"key": created["key"]})
+    with counting(client) as budget["verify again"]:
+        verify(api, {"key": created["key"]})
+    with counting(client) as budget["verify scope refused"]:
+        verify(api, {"key": created["key"], "required_scopes": ["write"]})
+    with counting(client) as budget["verify malformed"]:
+        verify(api, {"key": created["key"][:-1] + "0"})
+    with counting(client) as budget["verify unknown"]:
+        verify(api, {"key": tokens.generate("ks")})
+    with counting(client) as budget["verify 422"]:
+        verify(api, {"key": 1})
+    with counting(client) as budget["authorizer"]:
+        authorize(f"Bearer {created['key']}")
+    with counting(client) as budget["authorizer malformed"]:
+        authorize("Bearer nope")
+    with counting(client) as budget["whoami"]:
+        whoami(
+            {
+                "key_id": created["id"],
+                "tenant_id": "acme",
+                "owner_type": "user",
+                "owner_id": "u_1",
+                "scopes": "read",
+                "environment_id": "",
+            }
+        )
+    assert budget == {
+        "verify first": ["GetItem", "UpdateItem"],
+        "verify again": ["GetItem"],
+        "verify scope refused": ["GetItem"],
+        "verify malformed": [],
+        "verify unknown": ["GetItem"],
+        "verify 422": [],
+        "authorizer": ["GetItem"],  # last-used already written inside this window by verify
+        "authorizer malformed": [],
+        "whoami": [],
+    }
