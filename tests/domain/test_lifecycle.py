@@ -25,11 +25,11 @@ from keysmith.domain.ports import ConditionFailed, StoreUnavailable, Transaction
 from keysmith.domain.principals import API_KEY, SERVICE_ACCOUNT, SESSION, USER, Principal
 from keysmith.domain.problems import Problem
 from keysmith.settings import Settings
+from tests.support.fakes import KEY_ID, alices_key
 from tests.support.fakes import RecordingStore as FakeStore
 
 NOW = 1_800_000_000.25
 DAY = 86_400
-KEY_ID = "3c90c3cc-0d44-8b50-a888-8dd25736052a"
 ALICE = Principal(kind=SESSION, tenant_id="acme", owner_type=USER, owner_id="alice")
 ADMIN = Principal(
     kind=SESSION, tenant_id="acme", owner_type=USER, owner_id="root", roles=frozenset({"admin"})
@@ -37,23 +37,7 @@ ADMIN = Principal(
 
 
 def record(**changes: Any) -> KeyRecord:
-    base = KeyRecord(
-        id=KEY_ID,
-        key_hash="00" * 32,
-        tenant_id="acme",
-        owner_type=USER,
-        owner_id="alice",
-        name="k",
-        prefix="ks_abcd",
-        last_four="wxyz",
-        scopes=("read",),
-        status=ACTIVE,
-        created_at=NOW - 10 * DAY,
-        created_by_type=USER,
-        created_by_id="alice",
-        updated_at=NOW - 10 * DAY,
-    )
-    return base.with_changes(**changes)
+    return alices_key(NOW - 10 * DAY, **changes)
 
 
 def lifecycle(store: FakeStore, **settings: Any) -> Lifecycle:

@@ -28,6 +28,7 @@ from keysmith.domain.status_machine import (
 from keysmith.store.conditions import LIVE, status_condition
 from keysmith.store.items import to_item
 from keysmith.store.keys import KeyStore
+from tests.support.fakes import alices_key
 
 NOW = 1_800_000_000.0
 ALICE = Principal(kind=SESSION, tenant_id="acme", owner_type=USER, owner_id="alice")
@@ -117,23 +118,7 @@ def test_the_409_wording_comes_from_the_table(action: Action, status: str, words
 
 
 def record(**changes: Any) -> KeyRecord:
-    return KeyRecord(
-        id="3c90c3cc-0d44-8b50-a888-8dd25736052a",
-        key_hash="00" * 32,
-        tenant_id="acme",
-        owner_type=USER,
-        owner_id="alice",
-        name="k",
-        prefix="ks_abcd",
-        last_four="wxyz",
-        scopes=("read",),
-        status=ACTIVE,
-        created_at=NOW - 60,
-        created_by_type=USER,
-        created_by_id="alice",
-        updated_at=NOW - 60,
-        **changes,
-    )
+    return alices_key(NOW - 60, **changes)
 
 
 class RecordingClient:

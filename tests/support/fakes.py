@@ -43,6 +43,30 @@ def new_key(prefix: str = "ks", **changes: Any) -> tuple[str, KeyRecord]:
     return plaintext, record.with_changes(**changes)
 
 
+KEY_ID = "3c90c3cc-0d44-8b50-a888-8dd25736052a"
+
+
+def alices_key(at: float, **changes: Any) -> KeyRecord:
+    """An active read key of alice's in acme (id ``KEY_ID``), created and last changed ``at``, with
+    ``changes`` made to it."""
+    return KeyRecord(
+        id=KEY_ID,
+        key_hash="00" * 32,
+        tenant_id="acme",
+        owner_type="user",
+        owner_id="alice",
+        name="k",
+        prefix="ks_abcd",
+        last_four="wxyz",
+        scopes=("read",),
+        status=ACTIVE,
+        created_at=at,
+        created_by_type="user",
+        created_by_id="alice",
+        updated_at=at,
+    ).with_changes(**changes)
+
+
 def not_modelled(call: str) -> NoReturn:
     raise AssertionError(f"this fake does not model {call}; the code under test was not expected to call it")
 

@@ -4,6 +4,10 @@ own rows."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
+
 from tests.support.client import Client
 from tests.support.problems import assert_conflict
 
@@ -41,3 +45,13 @@ def assert_refused(api: Client, setup: list[str], action: str, words: tuple[str,
     assert api.stored(key["id"]) == before  # a refusal changes nothing, not even the version
     current = api.get_key(token, key["id"]).body
     assert current["available_actions"][action] is False
+
+
+def refused(action: str) -> Callable[..., None]:
+    """The test of one route's refusals: each of its rows is a 409 that changes nothing."""
+
+    @pytest.mark.parametrize(("setup", "words"), rows(action))
+    def test(api: Client, setup: list[str], words: tuple[str, ...]) -> None:
+        assert_refused(api, setup, action, words)
+
+    return test

@@ -7,6 +7,17 @@ from typing import Any
 
 from tests.helpers import Api, Reply
 
+UNKNOWN_ID = "3c90c3cc-0d44-8b50-a888-8dd25736052a"
+# Every route that acts on one key: (method, suffix after /v1/api-keys/{id}).
+ROUTES = [
+    ("PATCH", ""),
+    ("POST", "/suspend"),
+    ("POST", "/activate"),
+    ("POST", "/revoke"),
+    ("POST", "/rotate"),
+    ("DELETE", ""),
+]
+
 
 def unchanged(api: Api, key: dict[str, Any]) -> None:
     """The target key is stored as it was created: first version, same name."""

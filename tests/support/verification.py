@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from keysmith.domain import key_format
 from keysmith.domain.api_key import REVOKED, SUSPENDED
 from tests.helpers import Api, Reply
 
@@ -56,3 +57,13 @@ CASES: list[tuple[str, Any, dict[str, Any]]] = [
     ("INSUFFICIENT_SCOPE", None, {"required_scopes": ["write"]}),
     ("WRONG_ENVIRONMENT", None, {"environment_id": "env_dev"}),
 ]
+
+
+def arrange_case(api: Api, arrange: Any) -> tuple[dict[str, Any], str]:
+    """A key of acme (read, env_prod) put in the state ``arrange`` of a CASES row: the key as created
+    and the plaintext to verify (a well-formed unknown one when ``arrange`` is "unknown")."""
+    created = admin_key(api, scopes=["read"], environment_id="env_prod")
+    key = key_format.generate("ks") if arrange == "unknown" else created["key"]
+    if callable(arrange):
+        arrange(api, created)
+    return created, key

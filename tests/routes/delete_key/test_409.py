@@ -3,14 +3,6 @@
 
 from __future__ import annotations
 
-import pytest
+from tests.support.refusals import refused
 
-from tests.support.client import Client
-from tests.support.refusals import assert_refused, rows
-
-
-@pytest.mark.parametrize(("setup", "words"), rows("delete"))
-def test_delete_where_the_status_does_not_allow_it_is_409_naming_the_status(
-    api: Client, setup: list[str], words: tuple[str, ...]
-) -> None:
-    assert_refused(api, setup, "delete", words)
+test_delete_where_the_status_does_not_allow_it_is_409_naming_the_status = refused("delete")

@@ -9,19 +9,7 @@ import pytest
 
 from tests.support.client import Client as Api
 from tests.support.problems import assert_problem
-from tests.support.targets import send, unchanged
-
-UNKNOWN_ID = "3c90c3cc-0d44-8b50-a888-8dd25736052a"
-
-
-ROUTES = [
-    ("PATCH", ""),
-    ("POST", "/suspend"),
-    ("POST", "/activate"),
-    ("POST", "/revoke"),
-    ("POST", "/rotate"),
-    ("DELETE", ""),
-]
+from tests.support.targets import ROUTES, UNKNOWN_ID, send, unchanged
 
 
 @pytest.mark.parametrize(("method", "suffix"), ROUTES)

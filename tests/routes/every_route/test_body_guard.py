@@ -9,16 +9,7 @@ import pytest
 
 from tests.support.client import Client as Api
 from tests.support.problems import assert_problem
-from tests.support.targets import send, unchanged
-
-ROUTES = [
-    ("PATCH", ""),
-    ("POST", "/suspend"),
-    ("POST", "/activate"),
-    ("POST", "/revoke"),
-    ("POST", "/rotate"),
-    ("DELETE", ""),
-]
+from tests.support.targets import ROUTES, send, unchanged
 
 
 @pytest.mark.parametrize("body", ["not json", '{"name": "x"', "[]", '"text"', "null", "42", '{"name": NaN}'])

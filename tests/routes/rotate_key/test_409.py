@@ -6,10 +6,9 @@ import pytest
 
 from keysmith.domain.api_key import KeyRecord
 from keysmith.store.items import from_item
-from tests.support.client import Client
 from tests.support.client import Client as Api
 from tests.support.problems import assert_conflict
-from tests.support.refusals import assert_refused, rows
+from tests.support.refusals import refused
 
 
 def test_a_rotated_key_cannot_be_rotated_again_but_its_successor_can(api: Api) -> None:
@@ -49,8 +48,4 @@ def test_a_concurrent_change_between_read_and_write_fails_the_rotation(
     assert [i["id"] for i in listed] == [key["id"]]  # no successor was written
 
 
-@pytest.mark.parametrize(("setup", "words"), rows("rotate"))
-def test_rotate_where_the_status_does_not_allow_it_is_409_naming_the_status(
-    api: Client, setup: list[str], words: tuple[str, ...]
-) -> None:
-    assert_refused(api, setup, "rotate", words)
+test_rotate_where_the_status_does_not_allow_it_is_409_naming_the_status = refused("rotate")

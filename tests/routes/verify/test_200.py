@@ -8,10 +8,9 @@ from typing import Any
 import pytest
 
 from keysmith import wiring
-from keysmith.domain import key_format as tokens
 from local.dynamo_calls import counting
 from tests.support.client import Client as Api
-from tests.support.verification import CASES, admin_key, fetch, revoke, verify
+from tests.support.verification import CASES, admin_key, arrange_case, fetch, revoke, verify
 
 
 def test_a_valid_key_answers_its_principal(api: Api) -> None:
@@ -47,10 +46,7 @@ def test_a_valid_key_answers_its_principal(api: Api) -> None:
 def test_every_invalid_code_is_200_with_the_code_alone(
     api: Api, code: str, arrange: Any, body: dict[str, Any]
 ) -> None:
-    created = admin_key(api, scopes=["read"], environment_id="env_prod")
-    key = tokens.generate("ks") if arrange == "unknown" else created["key"]
-    if callable(arrange):
-        arrange(api, created)
+    created, key = arrange_case(api, arrange)
     reply = verify(api, {"key": key, **body})
     assert reply.status == 200, reply.text
     assert reply.body == {"valid": False, "code": code}

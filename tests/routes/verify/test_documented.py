@@ -9,13 +9,12 @@ from typing import Any
 
 import pytest
 
-from keysmith.domain import key_format as tokens
 from keysmith.http.verify_body import MAX_REQUIRED_SCOPES
 from tests.helpers import ROOT
 from tests.support.client import Client as Api
 from tests.support.client import authorize, whoami
 from tests.support.schema import errors
-from tests.support.verification import CASES, admin_key, verify
+from tests.support.verification import CASES, admin_key, arrange_case, verify
 
 DOCUMENT: dict[str, Any] = json.loads((ROOT / "functions" / "openapi" / "openapi.json").read_text())
 
@@ -95,10 +94,7 @@ def test_the_handler_accepts_exactly_what_the_document_allows(api: Api, body: di
 def test_every_real_answer_conforms_to_the_documented_schema(
     api: Api, code: str, arrange: Any, body: dict[str, Any]
 ) -> None:
-    created = admin_key(api, scopes=["read"], environment_id="env_prod")
-    key = tokens.generate("ks") if arrange == "unknown" else created["key"]
-    if callable(arrange):
-        arrange(api, created)
+    _, key = arrange_case(api, arrange)
     request = {"key": key, **body}
     assert errors(request, REQUEST, DOCUMENT) == []
     answer = verify(api, request).body
