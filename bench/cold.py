@@ -5,7 +5,7 @@ function's module, against the floor process ``import boto3; boto3.client("dynam
 build their verifier (settings, DynamoDB client, store), the management functions the session
 verifier too (``keysmith.wiring``).
 Every process gets the function's environment from template.yaml and Lambda's own variables, so
-Powertools behaves as it does in Lambda (Tracer with the X-Ray SDK on for management functions).
+Powertools behaves as it does in Lambda (no function loads a tracer: Lambda's active tracing traces them).
 Runs are interleaved in a shuffled order per round, after one discarded warm-up round.
 """
 

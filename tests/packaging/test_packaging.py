@@ -213,6 +213,20 @@ def test_layer_holds_keysmith_and_the_pinned_distributions(sam_build: Build) -> 
     assert not wrong, f"pinned (wanted, built) that differ: {wrong}"
 
 
+# Lambda's python3.13 runtime brings boto3 and its botocore; a copy in the layer would come first on
+# sys.path and shadow them (and the X-Ray SDK, which pulled one in, is not in the layer: Lambda's
+# active tracing traces every function without it).
+NOT_IN_LAYER = ("boto3", "botocore", "s3transfer", "aws_xray_sdk")
+
+
+def test_layer_ships_no_aws_sdk_and_no_xray_sdk(sam_build: Build) -> None:
+    layer = sam_build.layer_python
+    distributions = set(_layer_distributions(layer))
+    found = [name for name in NOT_IN_LAYER if (layer / name).exists() or _normalize(name) in distributions]
+    assert found == [], f"the layer ships {found}"
+    assert (layer / "aws_lambda_powertools").is_dir()  # the folder looked in is the layer's packages
+
+
 def _elf_machine(path: Path) -> int:
     header = path.read_bytes()[:20]
     assert header[:4] == b"\x7fELF", f"{path} is not an ELF file"

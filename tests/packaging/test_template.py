@@ -213,6 +213,14 @@ def test_globals_and_environment() -> None:
     assert environment["POWERTOOLS_LOG_LEVEL"] == "INFO"
 
 
+def test_every_function_is_traced_by_lambda() -> None:
+    """Lambda's active tracing is the functions' only tracer: no function may turn it off."""
+    default = TEMPLATE["Globals"]["Function"]["Tracing"]
+    assert default == "Active"
+    for spec in functions(TEMPLATE):
+        assert spec.properties.get("Tracing", default) == "Active", spec.logical_id
+
+
 def test_environment_follows_parameter_overrides() -> None:
     environment = global_environment(
         TEMPLATE, {"TABLE_NAME": "t1"}, {"AllowedScopes": "read,write,admin", "TokenPrefix": "acme"}

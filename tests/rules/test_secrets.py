@@ -1,101 +1,43 @@
 """The plaintext of a key exists in the create (or rotate) response and nowhere else: not in a log
-line (Powertools' JSON lines on stdout, any logger at DEBUG, EMF metrics), not in a trace segment,
-not in a stored item (the key's or an idempotency record), not in a later GET or list answer.
+line (Powertools' JSON lines on stdout, any logger at DEBUG, EMF metrics), not in a trace, not in a
+stored item (the key's or an idempotency record), not in a later GET or list answer.
 
-Traces are really captured: the X-Ray SDK is switched on with an in-memory emitter and botocore
-patched as Tracer's auto-patch does in Lambda, inside a segment like Lambda's facade segment; every
-entity the SDK would send to the daemon is serialized and searched.
+Traces: every function is traced by Lambda's own active tracing, and no function loads a tracer
+(no X-Ray SDK, no OpenTelemetry). Lambda's segment of an invocation holds the function's name,
+timings and, when the handler raises, that exception; nothing else of the request or the answer.
+So a plaintext could reach a trace only through a tracer in the process (its subsegments,
+metadata or annotations) or an exception escaping a handler. The first is refused in a fresh
+process with Lambda's variables for active tracing (``test_no_function_loads_a_tracer``); the
+second by the flow below, where every handler answers (an escaping exception fails the test).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import os
+import subprocess
+import sys
 from typing import Any
 
-import aws_xray_sdk
-import botocore.client
-import botocore.endpoint
 import pytest
-from aws_xray_sdk.core import patcher, xray_recorder
-from aws_xray_sdk.core.context import Context
 
 from keysmith.domain.api_key import SUSPENDED
 from keysmith.logger import logger
-from tests.helpers import ROOT, handler_of
+from tests.helpers import ROOT
 from tests.support.client import Client as Api
 from tests.support.client import authorize
 from tests.support.hardening import capture_logs, record_figures, snapshot
 from tests.support.verification import admin_key, set_item, verify
 
 FOLDERS = {p.name for p in (ROOT / "functions").iterdir() if (p / "app.py").exists()}
-TOTALS = {"secrets_checked": 0, "log_lines_scanned": 0, "trace_entities_scanned": 0, "leaks": 0}
+TOTALS = {"secrets_checked": 0, "log_lines_scanned": 0, "handlers_probed_for_tracers": 0, "leaks": 0}
+TRACERS = ("aws_xray_sdk", "opentelemetry")
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _figures() -> Any:
     yield
     record_figures("secrets", **TOTALS)
-
-
-class MemoryEmitter:
-    """Takes what the X-Ray SDK would send to the daemon over UDP."""
-
-    def __init__(self) -> None:
-        self.sent: list[str] = []
-
-    def send_entity(self, entity: Any) -> None:
-        self.sent.append(entity.serialize())
-
-    def set_daemon_address(self, address: str | None) -> None:
-        pass
-
-    @property
-    def ip(self) -> str:
-        return "127.0.0.1"
-
-    @property
-    def port(self) -> int:
-        return 2000
-
-
-@pytest.fixture
-def traces() -> Iterator[MemoryEmitter]:
-    emitter = MemoryEmitter()
-    for folder in FOLDERS:  # import first: Tracer() switches the SDK off outside Lambda when made
-        handler_of(folder)
-    saved_call = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
-    saved_prepare = botocore.endpoint.Endpoint.prepare_request
-    saved_emitter, saved_context = xray_recorder._emitter, xray_recorder.context
-    aws_xray_sdk.global_sdk_config.set_sdk_enabled(True)
-    xray_recorder.configure(
-        emitter=emitter, sampling=False, context_missing="IGNORE_ERROR", context=Context()
-    )
-    xray_recorder.streaming_threshold = 0  # as Powertools sets it in Lambda: every subsegment is sent
-    patcher.patch(["botocore"])  # what Tracer's auto_patch does in Lambda
-    try:
-        yield emitter
-    finally:
-        botocore.client.BaseClient._make_api_call = saved_call  # type: ignore[attr-defined]
-        botocore.endpoint.Endpoint.prepare_request = saved_prepare  # type: ignore[method-assign]
-        if hasattr(botocore.client, "_xray_enabled"):
-            delattr(botocore.client, "_xray_enabled")
-        patcher._PATCHED_MODULES.discard("botocore")
-        xray_recorder._emitter = saved_emitter
-        xray_recorder.context = saved_context
-        aws_xray_sdk.global_sdk_config.set_sdk_enabled(False)
-
-
-def traced(api: Api, emitter: MemoryEmitter, *args: Any, **kwargs: Any) -> Any:
-    """One request inside a segment, as Lambda's active tracing wraps an invocation."""
-    # Tracer() switches the SDK off when a handler module is first imported outside Lambda
-    aws_xray_sdk.global_sdk_config.set_sdk_enabled(True)
-    xray_recorder.begin_segment("keysmith-test")
-    try:
-        return api.request(*args, **kwargs)
-    finally:
-        xray_recorder.end_segment()
-        aws_xray_sdk.global_sdk_config.set_sdk_enabled(False)  # as outside Lambda: no segment, no SDK
 
 
 def secret_parts(plaintext: str) -> list[str]:
@@ -113,19 +55,17 @@ def assert_absent(where: str, texts: list[str], secrets: list[str]) -> None:
                 raise AssertionError(f"a secret appears in {where}: {text[:200]}...")
 
 
-def test_no_secret_in_logs_traces_items_or_later_answers(api: Api, traces: MemoryEmitter) -> None:
+def test_no_secret_in_logs_items_or_later_answers(api: Api) -> None:
     logger.setLevel("DEBUG")
     session = api.session("u_1", "acme")
     admin = api.session("root", "acme", ["admin"])
     plaintexts: list[str] = []
     try:
         with capture_logs() as lines:
-            created = traced(api, traces, "POST", "/v1/api-keys", token=session, json_body={"name": "plain"})
+            created = api.request("POST", "/v1/api-keys", token=session, json_body={"name": "plain"})
             replayed = None
             for _ in range(2):
-                replayed = traced(
-                    api,
-                    traces,
+                replayed = api.request(
                     "POST",
                     "/v1/api-keys",
                     token=session,
@@ -133,31 +73,25 @@ def test_no_secret_in_logs_traces_items_or_later_answers(api: Api, traces: Memor
                     headers={"Idempotency-Key": "secret-test"},
                 )
                 plaintexts += [replayed.body["key"]] if "key" in replayed.body else []
-            service = traced(
-                api,
-                traces,
+            service = api.request(
                 "POST",
                 "/v1/api-keys",
                 token=admin,
                 json_body={"name": "svc", "scopes": ["read", "write"], "service_account_id": "sa_1"},
             )
             # an API key making a key, and using itself (last-used write, authentication read)
-            by_key = traced(
-                api, traces, "POST", "/v1/api-keys", token=service.body["key"], json_body={"name": "child"}
+            by_key = api.request(
+                "POST", "/v1/api-keys", token=service.body["key"], json_body={"name": "child"}
             )
-            traced(api, traces, "GET", "/v1/api-keys", token=service.body["key"])
+            api.request("GET", "/v1/api-keys", token=service.body["key"])
             if "rotate_key" in FOLDERS:
-                rotated = traced(
-                    api, traces, "POST", f"/v1/api-keys/{created.body['id']}/rotate", token=session
-                )
+                rotated = api.request("POST", f"/v1/api-keys/{created.body['id']}/rotate", token=session)
                 assert rotated.status == 201, rotated.text
                 assert rotated.header("Cache-Control") == "no-store"
                 plaintexts.append(rotated.body["key"])
             # a failing create and a replay that mismatches are logged too
-            traced(api, traces, "POST", "/v1/api-keys", token=session, json_body={"name": "x", "bad": 1})
-            traced(
-                api,
-                traces,
+            api.request("POST", "/v1/api-keys", token=session, json_body={"name": "x", "bad": 1})
+            api.request(
                 "POST",
                 "/v1/api-keys",
                 token=session,
@@ -174,16 +108,11 @@ def test_no_secret_in_logs_traces_items_or_later_answers(api: Api, traces: Memor
     secrets = [part for p in plaintexts for part in secret_parts(p)]
     TOTALS["secrets_checked"] += len(plaintexts)
 
-    # the capture is real: JSON log lines from Powertools and botocore's DEBUG lines, and trace
-    # entities with the handler subsegment and the DynamoDB calls
+    # the capture is real: JSON log lines from Powertools and botocore's DEBUG lines
     assert any(line.startswith("{") and '"service":"keysmith"' in line.replace(" ", "") for line in lines)
     assert any("botocore" in line for line in lines)
-    assert any('"## entry"' in t for t in traces.sent), traces.sent[:3]
-    assert any('"dynamodb"' in t and "PutItem" in t for t in traces.sent), traces.sent[:3]
     TOTALS["log_lines_scanned"] += len(lines)
-    TOTALS["trace_entities_scanned"] += len(traces.sent)
     assert_absent("a log line", lines, secrets)
-    assert_absent("a trace entity", traces.sent, secrets)
 
     # every stored item, keys and idempotency records alike (a test may scan)
     items = snapshot(api.parts.store.client, api.parts.store.table)
@@ -198,13 +127,60 @@ def test_no_secret_in_logs_traces_items_or_later_answers(api: Api, traces: Memor
     assert_absent("a later answer", [r.text for r in later], secrets)
 
 
-def test_the_management_handlers_never_put_responses_or_errors_in_traces() -> None:
-    """Tracer's capture_response/capture_error are off in the one Lambda entry point."""
-    source = (ROOT / "layers" / "common" / "keysmith" / "http" / "resolver_entry.py").read_text()
-    assert "capture_lambda_handler(capture_response=False, capture_error=False)" in source
-    for folder in sorted(FOLDERS):
-        text = (ROOT / "functions" / folder / "app.py").read_text()
-        assert "capture_response=True" not in text and "capture_method(" not in text, folder
+# A fresh process as Lambda starts it with active tracing on: it imports every function, answers a
+# management entry's sample request (events/) without a credential, and lists what it loaded.
+LAMBDA_PROBE = r"""
+import importlib.util, json, pathlib, sys
+answered = 0
+for folder in sys.argv[1:]:
+    spec = importlib.util.spec_from_file_location(f"probe_{folder}", f"functions/{folder}/app.py")
+    module = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sample = pathlib.Path(f"events/{folder}.json")
+    if hasattr(module.handler, "app") and sample.exists():  # a management entry, and its sample event
+        event = json.loads(sample.read_text())
+        event["headers"].pop("authorization", None)
+        assert module.handler(event, None)["statusCode"] == 401, folder
+        answered += 1
+print(json.dumps({"answered": answered, "modules": sorted(sys.modules)}))
+"""
+
+
+def test_no_function_loads_a_tracer() -> None:
+    """With Lambda's variables for active tracing, no function loads the X-Ray SDK or OpenTelemetry:
+    nothing in the process can put a request, an answer or a secret into a trace."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "POWERTOOLS", "AWS_", "_X_"))}
+    env.update(
+        PYTHONPATH=os.pathsep.join([str(ROOT / "layers" / "common"), str(ROOT)]),
+        TABLE_NAME="keys",
+        POWERTOOLS_SERVICE_NAME="keysmith",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_REGION="us-east-1",
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_EXECUTION_ENV="AWS_Lambda_python3.13",
+        AWS_LAMBDA_FUNCTION_NAME="keysmith-probe",
+        # what Lambda sets when the function's tracing is Active
+        _X_AMZN_TRACE_ID="Root=1-6920a960-1f3a5c7e9b2d4f6a8c0e1a30;Parent=53995c3f42cd8ad8;Sampled=1",
+        AWS_XRAY_DAEMON_ADDRESS="169.254.79.129:2000",
+        AWS_XRAY_CONTEXT_MISSING="LOG_ERROR",
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", LAMBDA_PROBE, *sorted(FOLDERS)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert report["answered"] >= 8, report["answered"]  # the probe reached the management entries
+    assert "aws_lambda_powertools.event_handler" in report["modules"]  # and saw what they load
+    TOTALS["handlers_probed_for_tracers"] += report["answered"]
+    tracers = [m for m in report["modules"] if any(m == t or m.startswith(t + ".") for t in TRACERS)]
+    assert tracers == []
 
 
 def test_the_plaintext_is_never_logged(api: Api) -> None:

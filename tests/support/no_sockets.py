@@ -8,12 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-# Tracing is off outside Lambda. Powertools' Tracer still loads the X-Ray SDK, whose recorder makes
-# (and never uses, with tracing off) a UDP socket for its daemon when first imported: import it
-# here, before sockets are refused, so that importing a management function is not a network use.
-os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "1")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-import aws_xray_sdk.core  # noqa: F401
 
 
 class SocketBlocked(RuntimeError):

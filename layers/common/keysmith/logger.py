@@ -1,7 +1,7 @@
 """The one Powertools Logger of the service (JSON lines; correlation id = the API request id).
 
-Tracer and Metrics live with the resolver entry (``keysmith.http.resolver_entry``): the
-verification functions log, but rely on Lambda's own active tracing.
+Metrics live with the resolver entry (``keysmith.http.resolver_entry``). No function loads a
+tracer: every one relies on Lambda's own active tracing (no X-Ray SDK in the layer).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The entry of the management functions: Powertools' resolver (the only module that imports it),
-with Tracer and Metrics, the request guard before routing (``request_guard``, shared with
+with Metrics, the request guard before routing (``request_guard``, shared with
 ``function_entry``), the caller's principal, and every exception answered through
-``answers.problem_for``.
+``answers.problem_for``. Traces are Lambda's own (active tracing): no X-Ray SDK in the process.
 
 A handler module is a route and a call, and imports the resolver's names from here::
 
@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Metrics, Tracer
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler import Response as Response  # re-exported for the handlers
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -56,7 +56,6 @@ from keysmith.http.schemas import ApiKey, ProblemDetails, json_content
 from keysmith.http.views import to_api
 from keysmith.logger import logger
 
-tracer = Tracer(service="keysmith")
 metrics = Metrics(namespace="Keysmith", service="keysmith")
 
 # A refused request records no business metric; that is expected, not worth a warning per request.
@@ -219,7 +218,6 @@ def lambda_handler(
     """The Lambda entry point of one management route."""
     app = create_app(router)
 
-    @tracer.capture_lambda_handler(capture_response=False, capture_error=False)
     @metrics.log_metrics(raise_on_empty_metrics=False)
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
     def entry(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -38,7 +38,7 @@ Identifier = Annotated[
 
 
 class StrictBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class KeyFieldRules(StrictBody):
@@ -183,17 +183,24 @@ OwnerType = Literal["user", "service_account"]
 # --- responses (for the OpenAPI document) ----------------------------------------------------
 
 
-class Owner(BaseModel):
+class Answer(BaseModel):
+    """A response shape: only the OpenAPI document needs its schema, so it is built when first asked
+    for (``defer_build``), never in a function's cold start."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class Owner(Answer):
     type: OwnerType
     id: str
 
 
-class Creator(BaseModel):
+class Creator(Answer):
     type: Literal["user", "service_account", "api_key"]
     id: str
 
 
-class AvailableActions(BaseModel):
+class AvailableActions(Answer):
     suspend: bool
     activate: bool
     revoke: bool
@@ -201,7 +208,7 @@ class AvailableActions(BaseModel):
     delete: bool
 
 
-class ApiKey(BaseModel):
+class ApiKey(Answer):
     id: str = Field(json_schema_extra={"format": "uuid"})
     type: Literal["api_key"]
     name: str
@@ -232,17 +239,17 @@ class CreatedApiKey(ApiKey):
     key: str = Field(description="The plaintext key. Shown once, never again.")
 
 
-class ApiKeyList(BaseModel):
+class ApiKeyList(Answer):
     items: list[ApiKey]
     next_cursor: str | None
 
 
-class ProblemError(BaseModel):
+class ProblemError(Answer):
     pointer: str
     detail: str
 
 
-class ProblemDetails(BaseModel):
+class ProblemDetails(Answer):
     type: str
     title: str
     status: int
