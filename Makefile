@@ -18,7 +18,7 @@ FUNCTION ?=
 EVENT ?=
 
 .PHONY: setup dev test lint typecheck validate unit integration e2e packaging client openapi invoke bench fuzz \
-	security clean console console-screenshots
+	security clean console-screenshots
 
 ## Installation -------------------------------------------------------------
 $(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt
@@ -72,10 +72,7 @@ dev: $(VENV)/.installed local/node_modules/.installed
 invoke: $(VENV)/.installed local/node_modules/.installed
 	$(PY) -m local.invoke $(FUNCTION) $(EVENT)
 
-# the console's static files (functions/console/static) from console/src, and its screenshots in docs/
-console: $(VENV)/.installed
-	$(PY) console/build.py
-
+# the console's screenshots in docs/ (the console itself needs no build: see functions/console/app.py)
 console-screenshots: setup
 	$(PY) -m tests.e2e.browser.screenshots
 

@@ -1,7 +1,9 @@
 """GET /console and /console/{proxy+}: the console, a page where a person manages their API keys.
 
-Standard library only and no shared layer, so the function stays small; its files (built by
-``console/build.py`` into ``static/``) are read once per cold start.
+Standard library only and no shared layer, so the function stays small. ``static/`` holds the
+console's source itself (no build step, nothing generated is committed); at cold start the function
+reads it once, names each script and stylesheet by its content hash and writes those names into the
+page and into the element's script.
 
 * ``/console/`` (also ``/console`` and ``/console/index.html``) is the page, ``no-cache``, carrying the
   sign-in settings as data attributes (no inline script or style). API Gateway gives ``/console/``
@@ -26,7 +28,6 @@ import hashlib
 import html
 import json
 import os
-import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,8 +37,8 @@ from urllib.parse import urlsplit
 
 STATIC = Path(__file__).parent / "static"
 PREFIX = "/console/"
-HASHED = re.compile(r"^[a-z-]+\.[0-9a-f]{12}\.(js|css)$")
-ELEMENT_ALIAS = "keysmith-tokens.js"
+ELEMENT_ALIAS = "keysmith-tokens.js"  # the element's source, served under this stable name too
+ELEMENT_STYLESHEET = "keysmith-tokens.css"
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -103,23 +104,48 @@ def _asset(body: bytes, suffix: str, cache_control: str) -> Asset:
     return Asset(body, gzip.compress(body, 9, mtime=0), CONTENT_TYPES[suffix], cache_control, etag)
 
 
+def hashed_name(name: str, body: bytes) -> str:
+    """``<stem>.<first 12 hex of the body's SHA-256>.<ext>``: a new address whenever the file changes."""
+    stem, _, extension = name.rpartition(".")
+    return f"{stem}.{hashlib.sha256(body).hexdigest()[:12]}.{extension}"
+
+
+def _fill(text: str, placeholder: str, value: str, source: str) -> str:
+    if placeholder not in text:  # a broken package fails its first request, not a browser later
+        raise RuntimeError(f"{source} has no {placeholder}")
+    return text.replace(placeholder, value)
+
+
 def load_assets(config: ConsoleConfig, static: Path = STATIC) -> dict[str, Asset]:
     """What the console serves, by the path after /console/ ("" is the page)."""
     assets: dict[str, Asset] = {}
-    for path in sorted(static.glob("*")):
-        if HASHED.match(path.name):
-            assets[path.name] = _asset(path.read_bytes(), path.suffix, IMMUTABLE)
-            if path.name.startswith("keysmith-tokens.") and path.suffix == ".js":
-                assets[ELEMENT_ALIAS] = _asset(path.read_bytes(), ".js", "no-cache")
+
+    def add_hashed(name: str, body: bytes) -> str:
+        hashed = hashed_name(name, body)
+        assets[hashed] = _asset(body, Path(name).suffix, IMMUTABLE)
+        return hashed
+
+    # The element's script names its stylesheet, so it is hashed once that name is written into it.
+    element_css = add_hashed(ELEMENT_STYLESHEET, (static / ELEMENT_STYLESHEET).read_bytes())
+    element_js = _fill(
+        (static / ELEMENT_ALIAS).read_text(encoding="utf-8"),
+        "__KEYSMITH_TOKENS_CSS__",
+        element_css,
+        ELEMENT_ALIAS,
+    ).encode("utf-8")
+    assets[ELEMENT_ALIAS] = _asset(element_js, ".js", "no-cache")
     page = (static / "index.html").read_text(encoding="utf-8")
     for placeholder, value in (
-        ("__MODE__", config.mode),
-        ("__ISSUER__", config.issuer if config.mode == "oidc" else ""),
-        ("__CLIENT_ID__", config.client_id if config.mode == "oidc" else ""),
-        ("__SCOPES__", config.scopes),
-        ("__ROLES_CLAIM__", config.roles_claim),
+        ("__CONSOLE_CSS__", PREFIX + add_hashed("console.css", (static / "console.css").read_bytes())),
+        ("__KEYSMITH_TOKENS_JS__", PREFIX + add_hashed(ELEMENT_ALIAS, element_js)),
+        ("__CONSOLE_JS__", PREFIX + add_hashed("console.js", (static / "console.js").read_bytes())),
+        ("__MODE__", html.escape(config.mode, quote=True)),
+        ("__ISSUER__", html.escape(config.issuer if config.mode == "oidc" else "", quote=True)),
+        ("__CLIENT_ID__", html.escape(config.client_id if config.mode == "oidc" else "", quote=True)),
+        ("__SCOPES__", html.escape(config.scopes, quote=True)),
+        ("__ROLES_CLAIM__", html.escape(config.roles_claim, quote=True)),
     ):
-        page = page.replace(placeholder, html.escape(value, quote=True))
+        page = _fill(page, placeholder, value, "index.html")
     assets[""] = assets["index.html"] = _asset(page.encode("utf-8"), ".html", "no-cache")
     return assets
 

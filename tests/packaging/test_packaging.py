@@ -30,11 +30,13 @@ FUNCTIONS = functions(TEMPLATE)
 # Files a function may ship beside app.py, by logical id (data it reads at cold start).
 ALLOWED_EXTRA_FILES: dict[str, set[str]] = {
     "OpenApiFunction": {"openapi.json"},
-    # the console's built page and hashed assets, exactly as committed under functions/console/static
+    # the console's source, which the function hashes and serves (no build output)
     "ConsoleFunction": {
-        str(p.relative_to(REPO / "functions" / "console"))
-        for p in (REPO / "functions" / "console" / "static").rglob("*")
-        if p.is_file()
+        "static/index.html",
+        "static/console.css",
+        "static/console.js",
+        "static/keysmith-tokens.css",
+        "static/keysmith-tokens.js",
     },
 }
 EM_AARCH64 = 183  # ELF e_machine of 64-bit ARM

@@ -1,13 +1,14 @@
 """How the console function serves the console: addresses, security headers, caching, the bundle's
-size, the sign-in mode it chooses, and that the committed static files are what console/src builds."""
+size, the sign-in mode it chooses, and the content-hashed names it gives its source files."""
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import importlib.util
 import json
 import re
-import subprocess
+import shutil
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
@@ -114,6 +115,8 @@ def test_hashed_assets_are_immutable_and_revalidate(local_server: str) -> None:
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         kind = "text/javascript" if path.endswith(".js") else "text/css"
         assert response.headers["Content-Type"] == f"{kind}; charset=utf-8"
+        served = requests.get(local_server + path, timeout=10).content
+        assert path.split(".")[-2] == hashlib.sha256(served).hexdigest()[:12], "named by what it holds"
         again = requests.get(
             local_server + path, timeout=10, headers={"If-None-Match": response.headers["ETag"]}
         )
@@ -129,7 +132,13 @@ def test_the_element_has_a_stable_address_for_embedders(local_server: str) -> No
 
 
 @pytest.mark.parametrize(
-    "path", ["/console/nope.js", "/console/static/index.html", "/console/keysmith-tokens.js.map"]
+    "path",
+    [
+        "/console/nope.js",
+        "/console/static/index.html",
+        "/console/keysmith-tokens.js.map",
+        "/console/console.js",  # a source file has only its hashed address
+    ],
 )
 def test_an_unknown_asset_is_a_problem(local_server: str, path: str) -> None:
     response = requests.get(local_server + path, timeout=10)
@@ -158,14 +167,40 @@ def test_bundle_is_at_most_60_kb_gzipped(local_server: str) -> None:
     assert size <= BUNDLE_LIMIT_BYTES
 
 
-def test_committed_static_files_are_what_the_source_builds() -> None:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "console" / "build.py"), "--check"],
-        capture_output=True,
-        text=True,
-        check=False,
+def test_a_changed_source_file_gets_a_new_address(tmp_path: Path) -> None:
+    """The function hashes its source at cold start: no build step, and a deploy that changes a
+    stylesheet changes the address of the stylesheet and of the element's script that names it."""
+    config = console_app.ConsoleConfig.from_env({"JWKS_URL": "http://127.0.0.1:3000/_local/jwks.json"})
+    static = tmp_path / "static"
+    shutil.copytree(console_app.STATIC, static)
+    before = console_app.load_assets(config, static)
+    (static / "keysmith-tokens.css").write_text(
+        (static / "keysmith-tokens.css").read_text() + "\n:host { color: black; }\n"
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+    after = console_app.load_assets(config, static)
+
+    def source_names(names: set[str]) -> set[str]:
+        return {re.sub(r"\.[0-9a-f]{12}\.", ".", name) for name in names}
+
+    # only the stylesheet and the script that names it move; the page's own files keep their address
+    assert source_names(set(before) - set(after)) == {"keysmith-tokens.css", "keysmith-tokens.js"}
+    assert source_names(set(after) - set(before)) == {"keysmith-tokens.css", "keysmith-tokens.js"}
+    page = after[""].body.decode()
+    element_js = next(n for n in after if re.fullmatch(r"keysmith-tokens\.[0-9a-f]{12}\.js", n))
+    assert f"/console/{element_js}" in page
+    element_css = next(n for n in after if re.fullmatch(r"keysmith-tokens\.[0-9a-f]{12}\.css", n))
+    assert element_css.encode() in after[element_js].body
+    assert after["keysmith-tokens.js"].body == after[element_js].body
+
+
+def test_a_page_without_its_asset_placeholders_fails_at_cold_start(tmp_path: Path) -> None:
+    static = tmp_path / "static"
+    shutil.copytree(console_app.STATIC, static)
+    page = static / "index.html"
+    page.write_text(page.read_text().replace("__CONSOLE_JS__", "/console/console.js"))
+    config = console_app.ConsoleConfig.from_env({"JWKS_URL": "http://127.0.0.1:3000/_local/jwks.json"})
+    with pytest.raises(RuntimeError, match="__CONSOLE_JS__"):
+        console_app.load_assets(config, static)
 
 
 def test_the_npm_lock_records_no_download_address() -> None:

@@ -13,7 +13,7 @@
   "use strict";
 
   const SCRIPT_URL = document.currentScript ? document.currentScript.src : location.href;
-  const STYLESHEET = "__KEYSMITH_TOKENS_CSS__"; // the build puts the hashed stylesheet's name here
+  const STYLESHEET = "__KEYSMITH_TOKENS_CSS__"; // functions/console/app.py writes the hashed stylesheet's name here at cold start
   const PAGE_SIZE = 20;
   const STATUS_TEXT = { active: "Active", suspended: "Suspended", revoked: "Revoked", expired: "Expired" };
   const STATUS_MARK = { active: "●", suspended: "❚❚", revoked: "✕", expired: "⌛" };
