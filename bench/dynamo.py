@@ -2,8 +2,9 @@
 the verify handler against raw get_item calls on the same table, and the DynamoDB requests every
 operation makes, counted with a botocore ``before-call`` hook on the functions' own client.
 
-The functions run in this process as the local server runs them (local.invoke: template.yaml's
-environment, the layer on the path, each function imported by file path), with a local session.
+The functions run in this process as the local server runs them (local.stack: template.yaml's
+environment, the layer on the path, each function imported by file path), and their events come
+from the same gateway emulation (local.gateway), with a local session.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from local.dynamo_calls import counting
-from local.events import HttpRequest, build_authorizer_event, build_event, match_route, new_request_id
-from local.invoke import Invoker, LocalStack, SessionSpec, started
+from local.gateway import HttpRequest, new_request_id
+from local.gateway.events import build_authorizer_event
+from local.invocation import Invoker, started
+from local.placeholders import SessionSpec
+from local.stack import LocalStack
 
 # DESIGN.md's budget: DynamoDB requests per operation in the steady state, for a session caller
 # (an API-key caller adds the one read of its own key). Rotate's transaction copies the old key's
@@ -74,18 +78,20 @@ class Bench:
     def verify_event(self, key: str) -> dict[str, Any]:
         body = json.dumps({"key": key, "required_scopes": ["read"]}).encode()
         headers = [("Host", "127.0.0.1"), ("User-Agent", "bench/1.0"), ("Content-Type", "application/json")]
-        request = HttpRequest.from_target("POST", "/v1/verify", headers, body)
-        match = match_route(self.stack.functions.routes, "POST", "/v1/verify")
-        assert match is not None
-        return build_event(request, match, request_id=new_request_id())
+        request = HttpRequest.from_target("POST", "/internal/v1/verify", headers, body)
+        _, event = self.invoker.gateway.event(request, new_request_id())
+        return event
 
     def authorizer_event(self, key: str) -> dict[str, Any]:
         headers = [("Host", "127.0.0.1"), ("User-Agent", "bench/1.0"), ("Authorization", f"Bearer {key}")]
-        request = HttpRequest.from_target("GET", "/v1/whoami", headers)
-        match = match_route(self.stack.functions.routes, "GET", "/v1/whoami")
-        assert match is not None
+        routed = self.invoker.gateway.route(HttpRequest.from_target("GET", "/v1/whoami", headers))
+        assert routed is not None
         return build_authorizer_event(
-            request, match, request_id=new_request_id(), identity_source=[f"Bearer {key}"]
+            routed.request,
+            routed.match,
+            request_id=new_request_id(),
+            identity_source=[f"Bearer {key}"],
+            api_id=routed.api.api_id,
         )
 
     # --- latency ------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ def _child_json(args: list[str]) -> dict[str, Any]:
 
 
 def _dynamo(samples: int) -> dict[str, Any]:
-    from bench import dynamo  # imports local.invoke, which puts the layer on the path when it starts
+    from bench import dynamo  # imports local.stack, which puts the layer on the path when it starts
 
     sink = io.StringIO()  # the functions' log and metric lines
     with contextlib.redirect_stdout(sink), warnings.catch_warnings():

@@ -27,7 +27,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from types import FrameType, TracebackType
+from types import TracebackType
 from typing import IO, Any
 
 from local.template import REPO_ROOT, load_template, table_definition, ttl_attribute
@@ -291,15 +291,3 @@ class DynamoDBLocal:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         self.stop()
-
-
-def stop_on_signals() -> None:
-    """Ctrl-C, SIGTERM and SIGHUP all raise KeyboardInterrupt, so ``finally`` blocks stop what we
-    started. SIGINT is set explicitly: a shell starts background jobs with it ignored."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGHUP, handler)

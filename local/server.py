@@ -1,21 +1,23 @@
-"""``make dev``: the HTTP API on http://127.0.0.1:3000 from template.yaml, as ``sam local start-api``
-would serve it, on a persistent DynamoDB Local, without Docker.
+"""``make dev``: both HTTP APIs of template.yaml on http://127.0.0.1:3000, as ``sam local start-api``
+would serve them, on a persistent DynamoDB Local, without Docker.
 
-Each request is matched to the template's routes as API Gateway does, passes the route's Lambda
-authorizer when it has one, becomes a payload 2.0 event, and goes to the function's handler
-imported in this process (see ``local/invoke.py``). Development only, never deployed, it also serves
-``POST /_local/sessions`` (a session JWT for a user and tenant) and ``GET /_local/jwks.json`` (the
-key that signs them, which the functions trust in local mode).
+Every request goes through the one gateway emulation (``local.gateway``): the public API at the
+root, the internal API under ``/internal`` (no signature check: every caller is the local
+operator), CORS as the template's CorsAllowedOrigins sets it (``--cors-origins`` or
+``$CORS_ALLOWED_ORIGINS`` stand for that parameter). Any method reaches the gateway, so a method no
+route serves is answered as API Gateway answers it: by the ``$default`` route's function. The
+development-only ``/_local/`` routes are answered here (``local.dev_routes``).
 
     python -m local.server [--port 3000] [--data-dir .local] [--in-memory | --dynamodb-endpoint URL]
+                           [--cors-origins https://app.example]
 """
 
 from __future__ import annotations
 
 import argparse
 import errno
-import json
 import os
+import re
 import sys
 import time
 import traceback
@@ -25,134 +27,35 @@ from pathlib import Path
 from typing import Any
 
 from local import ddb
-from local.events import (
-    HttpRequest,
-    HttpResponse,
-    Route,
-    build_event,
-    gateway_error,
-    match_route,
-    new_request_id,
-    to_http_response,
-)
-from local.invoke import Gateway, LocalFunctions, LocalStack, Warn, stderr_warning
-from local.sessions import SessionSigner
+from local.dev_routes import DevRoutes
+from local.gateway import Gateway, HttpRequest, HttpResponse, gateway_error, new_request_id
+from local.stack import LOCAL_TABLE_NAME, LocalStack
 from local.template import TemplateError
+from local.terminal import stop_on_signals
 
 DEFAULT_PORT = 3000
 DEFAULT_DYNAMODB_PORT = 8000  # what events/env.local.json points sam local invoke at
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit; the API's own 16 KiB is the functions'
-MAX_FIELD_LENGTH = 128
-MAX_ROLES = 20
-SESSION_FIELDS = ("user_id", "tenant_id", "roles")
-
-# Development-only routes, served by the server itself (never by a function, never deployed).
-SESSIONS_ROUTE = Route("POST", "/_local/sessions", "local:sessions")
-JWKS_ROUTE = Route("GET", "/_local/jwks.json", "local:jwks")
-LOCAL_ROUTES = (SESSIONS_ROUTE, JWKS_ROUTE)
+METHOD_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110's token
 
 
-# ------------------------------------------------------------------------------ the local-only routes
-def session_request(body: dict[str, Any]) -> tuple[str, str, list[str]]:
-    """``{"user_id", "tenant_id", "roles"?}`` checked as the session verifier will read it (else 422)."""
-    from keysmith.domain.grammar import IDENTIFIER  # the layer is importable once the stack is configured
-    from keysmith.domain.problems import Problem
+class LocalApp:
+    """What the server answers: the ``/_local/`` routes itself, everything else through the gateway."""
 
-    errors: list[dict[str, str]] = []
-    for name in body:
-        if name not in SESSION_FIELDS:
-            errors.append({"pointer": f"/{name}", "detail": "Unknown field."})
-    for name in ("user_id", "tenant_id"):
-        value = body.get(name)
-        if not isinstance(value, str) or not value:
-            errors.append({"pointer": f"/{name}", "detail": "Required: a non-empty string."})
-        elif len(value) > MAX_FIELD_LENGTH:
-            errors.append({"pointer": f"/{name}", "detail": f"At most {MAX_FIELD_LENGTH} characters."})
-        elif not IDENTIFIER.fullmatch(value):
-            errors.append(
-                {
-                    "pointer": f"/{name}",
-                    "detail": "Letters, digits and ._:@|+=- only, starting with a letter or digit.",
-                }
-            )
-    roles = body.get("roles", [])
-    if not isinstance(roles, list) or len(roles) > MAX_ROLES:
-        errors.append({"pointer": "/roles", "detail": f"A list of at most {MAX_ROLES} role names."})
-        roles = []
-    for index, role in enumerate(roles):
-        if not isinstance(role, str) or not role or len(role) > MAX_FIELD_LENGTH:
-            errors.append(
-                {
-                    "pointer": f"/roles/{index}",
-                    "detail": f"A non-empty string of at most {MAX_FIELD_LENGTH} characters.",
-                }
-            )
-    if errors:
-        raise Problem(
-            "validation-error", "The session request breaks a field rule; see errors.", errors=errors
-        )
-    return body["user_id"], body["tenant_id"], list(dict.fromkeys(roles))
-
-
-def _json(status: int, body: Any, request_id: str, **headers: str) -> dict[str, Any]:
-    return {
-        "statusCode": status,
-        "headers": {"Content-Type": "application/json", "X-Request-Id": request_id, **headers},
-        "body": json.dumps(body, separators=(",", ":")),
-    }
-
-
-class LocalApi(Gateway):
-    """The gateway, plus the development-only ``/_local/`` routes the server answers itself."""
-
-    def __init__(self, functions: LocalFunctions, signer: SessionSigner, warn: Warn = stderr_warning) -> None:
-        super().__init__(functions, warn)
-        self.signer = signer
-        self.jwks = signer.jwks()
+    def __init__(self, gateway: Gateway, dev_routes: DevRoutes) -> None:
+        self.gateway = gateway
+        self.dev_routes = dev_routes
 
     def handle(self, request: HttpRequest, request_id: str) -> HttpResponse:
-        if request.raw_path.startswith("/_local/"):
-            return self._local(request, request_id)
-        return super().handle(request, request_id)
-
-    def _local(self, request: HttpRequest, request_id: str) -> HttpResponse:
-        from keysmith.domain.problems import Problem
-        from keysmith.http.answers import problem_result
-        from keysmith.http.request_guard import REQUIRED_BODY, read_body
-
-        match = match_route(LOCAL_ROUTES, request.method, request.raw_path)
-        event = build_event(request, match, request_id=request_id) if match else {}
-        try:
-            if match is None:
-                methods = sorted({r.method for r in LOCAL_ROUTES if r.path == request.raw_path})
-                if methods:
-                    raise Problem(
-                        "method-not-allowed",
-                        f"{request.method} is not allowed on {request.raw_path}; use {', '.join(methods)}.",
-                        headers={"Allow": ", ".join(methods)},
-                    )
-                raise Problem("not-found", f"No local route matches {request.raw_path}.")
-            if match.route is JWKS_ROUTE:
-                result = _json(200, self.jwks, request_id)
-            else:
-                body = read_body(event, REQUIRED_BODY) or {}
-                user_id, tenant_id, roles = session_request(body)
-                token, expires_at = self.signer.mint(user_id, tenant_id, roles)
-                result = _json(
-                    200,
-                    {"token": token, "expires_at": expires_at},
-                    request_id,
-                    **{"Cache-Control": "no-store"},
-                )
-        except Problem as problem:
-            result = problem_result(problem, request.raw_path, request_id)
-        return to_http_response(result)
+        if self.dev_routes.serves(request):
+            return self.dev_routes.handle(request, request_id)
+        return self.gateway.handle(request, request_id)
 
 
 # ------------------------------------------------------------------------------ HTTP
 class LocalHTTPServer(ThreadingHTTPServer):
     daemon_threads = True  # a hung request never keeps Ctrl-C from stopping the server
-    app: LocalApi | None = None
+    app: LocalApp | None = None
 
 
 class RequestHandler(BaseHTTPRequestHandler):
@@ -160,10 +63,11 @@ class RequestHandler(BaseHTTPRequestHandler):
     server_version = "keysmith-local"
     server: LocalHTTPServer
 
-    def do_GET(self) -> None:
-        self._handle()
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = do_GET
+    def __getattr__(self, name: str) -> Any:
+        """``do_<METHOD>`` for every method, so none is refused here (http.server's 501 and HTML)."""
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
 
     def _read_body(self) -> bytes | None:
         """The request body (chunked or with Content-Length); None when it is over the limit."""
@@ -192,7 +96,10 @@ class RequestHandler(BaseHTTPRequestHandler):
         path = self.path.partition("?")[0]
         try:
             body = self._read_body()
-            if body is None:
+            if not METHOD_TOKEN.fullmatch(self.command):
+                self.close_connection = True
+                response = gateway_error(400)
+            elif body is None:
                 self.close_connection = True
                 response = gateway_error(413)
             else:
@@ -265,10 +172,16 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> i
         default=_port_from_env("DYNAMODB_LOCAL_PORT", DEFAULT_DYNAMODB_PORT),
         help="persistent DynamoDB Local's port (default $DYNAMODB_LOCAL_PORT or 8000; --in-memory picks one)",
     )
-    parser.add_argument("--table-name", default="keysmith-local")
+    parser.add_argument("--table-name", default=LOCAL_TABLE_NAME)
+    parser.add_argument(
+        "--cors-origins",
+        default=os.environ.get("CORS_ALLOWED_ORIGINS"),
+        help="origins the public API grants CORS, comma-separated, as the template's CorsAllowedOrigins"
+        " (default $CORS_ALLOWED_ORIGINS, else the parameter's default: none)",
+    )
     args = parser.parse_args(argv)
 
-    ddb.stop_on_signals()
+    stop_on_signals()
     try:
         httpd = LocalHTTPServer((args.host, args.port), RequestHandler)
     except OSError as error:
@@ -290,11 +203,11 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> i
             endpoint = stack.start_dynamodb()
             stack.configure(jwks_url=f"http://127.0.0.1:{port}/_local/jwks.json")
             loaded = stack.functions.load_all()
-            httpd.app = LocalApi(stack.functions, stack.signer)
+            httpd.app = LocalApp(stack.gateway(args.cors_origins), DevRoutes(stack.signer))
             storage_note = "in memory" if args.in_memory else f"data in {args.data_dir}"
             total = len(stack.functions.specs)
             out(f"DynamoDB Local: {endpoint} ({storage_note}); {len(loaded)} of {total} functions loaded")
-            out(f"Keysmith local API: http://127.0.0.1:{port}  (Ctrl-C stops)")
+            out(f"Keysmith local API: http://127.0.0.1:{port}  (internal API: /internal; Ctrl-C stops)")
             sys.stdout.flush()
             httpd.serve_forever()
     except KeyboardInterrupt:

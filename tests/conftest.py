@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,13 +74,19 @@ class LocalServerProcess:
 
 @contextlib.contextmanager
 def run_local_server(
-    data_dir: Path, args: Sequence[str] = (), timeout: float = 120
+    data_dir: Path,
+    args: Sequence[str] = (),
+    timeout: float = 120,
+    environment: Mapping[str, str] | None = None,
 ) -> Iterator[LocalServerProcess]:
-    """``python -m local.server --port 0 --data-dir <data_dir> <args>`` until the block ends."""
+    """``python -m local.server --port 0 --data-dir <data_dir> <args>`` until the block ends, with
+    ``environment`` added to ours (minus what would change the server: PORT, CORS_ALLOWED_ORIGINS)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / f"server-{uuid.uuid4().hex[:8]}.log"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("PORT", None)
+    env.pop("CORS_ALLOWED_ORIGINS", None)
+    env.update(environment or {})
     command = [sys.executable, "-m", "local.server", "--port", "0", "--data-dir", str(data_dir), *args]
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)

@@ -1,15 +1,14 @@
-"""In-process API driver for unit and integration tests: builds payload 2.0 events the way API
-Gateway does for our routes, calls the functions' handlers, and decodes the answers."""
+"""In-process API driver for unit and integration tests: requests go through the same API Gateway
+emulation as the local server's (``local.gateway``: the routes of template.yaml, payload 2.0
+events, the Lambda authorizer, results turned into HTTP), to the functions imported by the same
+loader (``local.lambda_runtime``), and the answers are decoded."""
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
-import re
-import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -22,32 +21,60 @@ from keysmith.domain.verifier import Verifier
 from keysmith.settings import Settings
 from keysmith.store.keys import KeyStore
 from local.dynamo_calls import counting
-from local.openapi import load_function
+from local.gateway import Gateway, HttpRequest, new_request_id
+from local.lambda_runtime import LocalFunctions
 from local.sessions import LOCAL_AUDIENCE, LOCAL_ISSUER, SessionSigner
-from local.template import functions, load_template
+from local.template import load_template
 
 ROOT = Path(__file__).resolve().parent.parent
+SOURCE_IP = "203.0.113.9"
+USER_AGENT = "keysmith-tests/1.0"
 
 
 @cache
-def route_table() -> list[tuple[str, str, re.Pattern[str], str]]:
-    """(method, path template, pattern, function folder) from template.yaml."""
-    table = []
-    for spec in functions(load_template(ROOT / "template.yaml")):
-        folder = Path(str(spec.code_uri)).name
-        for event in spec.routes:
-            if event.path == "$default":
-                continue
-            pattern = re.compile(
-                "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(event.path)) + "$"
-            )
-            table.append((event.method.upper(), event.path, pattern, folder))
-    return table
+def functions() -> LocalFunctions:
+    """template.yaml's functions, each imported once, as the local server imports them."""
+    return LocalFunctions(load_template(ROOT / "template.yaml"))
 
 
 @cache
-def handler_of(folder: str) -> Any:
-    return load_function(folder).handler
+def gateway() -> Gateway:
+    """The one gateway emulation in front of ``functions()``, with the template's defaults."""
+    return Gateway.from_template(functions().template, functions().invoke)
+
+
+def handler_of(folder: str) -> Callable[..., Any]:
+    """The handler of ``functions/<folder>/app.py`` (or a logical id), imported once."""
+    return functions().get(functions().resolve(folder).logical_id).handler
+
+
+def http_request(
+    method: str,
+    path: str,
+    *,
+    headers: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+    body: str | bytes | None = None,
+    source_ip: str = SOURCE_IP,
+) -> HttpRequest:
+    """A client's request: ``path`` as on the local server (``/internal/...`` for the internal API)."""
+    all_headers = {"user-agent": USER_AGENT, **{k.lower(): v for k, v in (headers or {}).items()}}
+    raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body or b""
+    target = f"{path}?{urlencode(query)}" if query else path
+    return HttpRequest.from_target(method, target, all_headers.items(), raw, source_ip=source_ip)
+
+
+def make_event(method: str, path: str, **request: Any) -> dict[str, Any]:
+    """The payload 2.0 event the gateway sends the function serving ``method path`` (keywords as
+    ``http_request``), for tests that change an event before a handler sees it."""
+    _, event = gateway().event(http_request(method, path, **request), new_request_id())
+    return event
+
+
+def handler_for(method: str, path: str) -> Callable[..., Any]:
+    """The handler of the function the gateway routes ``method path`` to."""
+    function, _ = gateway().event(http_request(method, path), new_request_id())
+    return handler_of(function)
 
 
 @dataclass
@@ -65,54 +92,6 @@ class Reply:
             if key.lower() == name.lower():
                 return value
         return None
-
-
-def make_event(
-    method: str,
-    path: str,
-    *,
-    route_key: str,
-    path_parameters: dict[str, str] | None = None,
-    headers: dict[str, str] | None = None,
-    query: dict[str, str] | None = None,
-    body: str | None = None,
-    source_ip: str = "203.0.113.9",
-) -> dict[str, Any]:
-    lowered = {k.lower(): v for k, v in (headers or {}).items()}
-    lowered.setdefault("user-agent", "keysmith-tests/1.0")
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": route_key,
-        "rawPath": path,
-        "rawQueryString": urlencode(query or {}),
-        "headers": lowered,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "local",
-            "domainName": "localhost",
-            "domainPrefix": "localhost",
-            "http": {
-                "method": method,
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": source_ip,
-                "userAgent": lowered["user-agent"],
-            },
-            "requestId": str(uuid.uuid4()),
-            "routeKey": route_key,
-            "stage": "$default",
-            "time": "22/Nov/2026:10:00:00 +0000",
-            "timeEpoch": 1795341600000,
-        },
-        "isBase64Encoded": False,
-    }
-    if query:
-        event["queryStringParameters"] = dict(query)
-    if path_parameters:
-        event["pathParameters"] = path_parameters
-    if body is not None:
-        event["body"] = body
-    return event
 
 
 @dataclass
@@ -133,7 +112,7 @@ class Parts:
 
 @dataclass
 class Api:
-    """Calls the functions in-process, routed as template.yaml routes them."""
+    """Calls the functions in-process, through the gateway as template.yaml routes them."""
 
     parts: Parts
     signer: SessionSigner
@@ -155,34 +134,20 @@ class Api:
         query: dict[str, str] | None = None,
         raw_body: bytes | None = None,
     ) -> Reply:
-        """``raw_body`` is sent base64-encoded, as API Gateway sends a body that is not UTF-8."""
-        all_headers = dict(headers or {})
+        """``path`` as on the local server: ``/v1/...`` on the public API, ``/internal/v1/...`` on
+        the internal one. ``raw_body`` is sent as is (base64 in the event when it is not UTF-8)."""
+        all_headers = {k.lower(): v for k, v in (headers or {}).items()}
         if token is not None:
             all_headers.setdefault("authorization", f"Bearer {token}")
         if json_body is not None:
             body = json.dumps(json_body)
             all_headers.setdefault("content-type", "application/json")
-        folder, route_key, params = "fallback", "$default", None
-        for route_method, template, pattern, target in route_table():
-            match = pattern.match(path)
-            if match and route_method == method.upper():
-                folder, route_key, params = target, f"{route_method} {template}", match.groupdict() or None
-                break
-        event = make_event(
-            method.upper(),
-            path,
-            route_key=route_key,
-            path_parameters=params,
-            headers=all_headers,
-            query=query,
-            body=body,
+        request = http_request(
+            method, path, headers=all_headers, query=query, body=raw_body if raw_body is not None else body
         )
-        if raw_body is not None:
-            event["body"] = base64.b64encode(raw_body).decode()
-            event["isBase64Encoded"] = True
         self.calls.append((method.upper(), path))
-        result = handler_of(folder)(event, None)
-        return Reply(int(result["statusCode"]), dict(result.get("headers") or {}), result.get("body") or "")
+        response = gateway().handle(request, new_request_id())
+        return Reply(response.status, dict(response.headers), response.body.decode("utf-8", "replace"))
 
 
 def test_settings(table_name: str, **overrides: Any) -> Settings:

@@ -13,7 +13,7 @@ from typing import Any
 import requests
 
 from local.ddb import make_client
-from local.invoke import LOCAL_TABLE_NAME
+from local.stack import LOCAL_TABLE_NAME
 from tests.e2e.conftest import Client
 
 PROBLEM = "application/problem+json"

@@ -70,7 +70,7 @@ class Client:
         if not pool:
             return self.create()
         key_id, key = rng.choice(pool)
-        reply = self.call("POST", "/v1/verify", json={"key": key, "required_scopes": ["read"]})
+        reply = self.call("POST", "/internal/v1/verify", json={"key": key, "required_scopes": ["read"]})
         if reply.status_code != 200:
             self.errors.append(f"verify: {reply.status_code} {reply.text[:200]}")
             return None
@@ -142,7 +142,7 @@ def test_bounded_load_keeps_every_key_and_every_revocation(local_server: str) ->
         made = set(client.live) | set(client.revoked)
         lost += len(made - listed)
         for key_id, key in [*client.live.items(), *client.revoked.items()]:
-            reply = client.call("POST", "/v1/verify", json={"key": key})
+            reply = client.call("POST", "/internal/v1/verify", json={"key": key})
             expected = "REVOKED" if key_id in client.revoked else "VALID"
             if reply.status_code != 200 or reply.json()["code"] != expected:
                 wrong += 1

@@ -1,22 +1,26 @@
-"""The local server over HTTP: its own routes, API Gateway's behaviour in front of the functions,
-make invoke's code path for every event file, and data that survives a restart."""
+"""The local server over HTTP: its own routes, API Gateway's behaviour in front of the functions
+(every method, the internal API under /internal, CORS), make invoke's code path for every event
+file, and data that survives a restart."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jwt
 import pytest
+import requests
 
 from local.ddb import STATE_FILE
-from local.invoke import EVENTS_DIR
+from local.invocation import EVENTS_DIR
 from local.sessions import LOCAL_AUDIENCE, LOCAL_ISSUER
 from local.template import REPO_ROOT
 from tests.conftest import LocalServerProcess, run_local_server
@@ -179,8 +183,9 @@ def test_a_key_goes_through_create_get_whoami_verify(
     who = client.get("/v1/whoami", created["key"])
     assert who.status_code == 200, who.text
     assert who.json()["key_id"] == created["id"] and who.json()["tenant_id"] == "t_e2e"
-    verdict = client.post("/v1/verify", json={"key": created["key"], "required_scopes": ["write"]})
+    verdict = client.post("/internal/v1/verify", json={"key": created["key"], "required_scopes": ["write"]})
     assert verdict.status_code == 200 and verdict.json()["valid"] is True
+    assert verdict.json()["key"]["id"] == created["id"]
     assert client.get("/v1/api-keys", token).json()["items"][0]["id"] == created["id"]
 
 
@@ -195,6 +200,157 @@ def test_the_request_log_has_one_line_per_request_and_no_credentials(
     assert re.search(r"^GET /v1/api-keys 200 \d+ms$", log, re.MULTILINE)
     assert re.search(r"^POST /_local/sessions 200 \d+ms$", log, re.MULTILINE)
     assert token not in log and "ks_secretlookingvalue" not in log and "Bearer" not in log
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    status: int
+    headers: http.client.HTTPMessage
+    text: str
+
+
+def raw_request(base_url: str, method: str, path: str) -> RawResponse:
+    """One request with exactly this method token (http.client sends any), its response read."""
+    host, _, port = base_url.removeprefix("http://").partition(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        connection.request(method, path)
+        response = connection.getresponse()
+        return RawResponse(response.status, response.headers, response.read().decode())
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("method", ["TRACE", "CONNECT", "PROPFIND", "MKCOL", "BREW", "X-CUSTOM_1"])
+def test_any_method_on_a_known_path_is_a_problem_405_with_allow_never_a_501_page(
+    local_server: str, method: str
+) -> None:
+    for path in ("/v1/api-keys", "/internal/v1/api-keys"):
+        response = raw_request(local_server, method, path)
+        assert response.status == 405, (method, path, response.status, response.text[:200])
+        assert response.headers["Content-Type"] == PROBLEM
+        assert response.headers["Allow"] == "GET, POST"
+        problem = json.loads(response.text)
+        assert problem["type"] == "urn:keysmith:problem:method-not-allowed"
+        assert problem["instance"] == "/v1/api-keys" and method in problem["detail"]
+
+
+@pytest.mark.parametrize("method", ["TRACE", "PROPFIND", "BREW"])
+def test_any_method_on_an_unknown_path_is_the_default_routes_problem_404(
+    local_server: str, method: str
+) -> None:
+    response = raw_request(local_server, method, "/v1/nowhere")
+    assert response.status == 404 and response.headers["Content-Type"] == PROBLEM
+    assert json.loads(response.text)["type"] == "urn:keysmith:problem:not-found"
+
+
+# ------------------------------------------------------------------------------ the internal API
+def test_verify_is_served_on_the_internal_api_only(client: Client) -> None:
+    internal = client.post("/internal/v1/verify", json={"key": "ks_nope"})
+    assert internal.status_code == 200 and internal.json() == {"valid": False, "code": "MALFORMED"}
+    public = client.post("/v1/verify", json={"key": "ks_nope"})
+    assert public.status_code in (404, 405) and public.headers["Content-Type"] == PROBLEM  # $default
+
+
+def test_the_internal_api_serves_the_management_routes_of_the_same_functions(client: Client) -> None:
+    # No signature locally; whom the caller acts for is the layer's to read from its headers.
+    response = client.get("/internal/v1/api-keys", headers={"Keysmith-Tenant": "acme"})
+    assert response.status_code not in (404, 405), response.text  # ListKeysFunction, not $default
+    if response.status_code >= 400:
+        assert response.json()["instance"] == "/v1/api-keys"  # the path as the internal API has it
+    whoami = client.get("/internal/v1/whoami")  # public only: the internal API's $default answers
+    assert whoami.status_code in (404, 405) and whoami.json()["instance"] == "/v1/whoami"
+
+
+# ------------------------------------------------------------------------------ CORS
+ALLOWED = "https://app.example"
+REFUSED = "https://evil.example"
+PUBLIC_ROUTES = [
+    ("POST", "/v1/api-keys"),
+    ("GET", "/v1/api-keys"),
+    ("GET", "/v1/api-keys/k_1"),
+    ("PATCH", "/v1/api-keys/k_1"),
+    ("DELETE", "/v1/api-keys/k_1"),
+    ("POST", "/v1/api-keys/k_1/suspend"),
+    ("POST", "/v1/api-keys/k_1/activate"),
+    ("POST", "/v1/api-keys/k_1/revoke"),
+    ("POST", "/v1/api-keys/k_1/rotate"),
+    ("GET", "/v1/whoami"),
+    ("GET", "/v1/openapi.json"),
+]
+
+
+@pytest.fixture(scope="module")
+def cors_server(ddb_local: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second local server with CORS_ALLOWED_ORIGINS set, as a developer would start it."""
+    with run_local_server(
+        tmp_path_factory.mktemp("cors-server"),
+        ["--dynamodb-endpoint", ddb_local],
+        environment={"CORS_ALLOWED_ORIGINS": f"{ALLOWED},https://admin.example"},
+    ) as server:
+        yield server.url
+
+
+def grants(response: Any) -> dict[str, str]:
+    return {k.lower(): v for k, v in response.headers.items() if k.lower().startswith("access-control-")}
+
+
+@pytest.mark.parametrize(("method", "path"), PUBLIC_ROUTES)
+def test_a_browser_preflight_from_an_allowed_origin_succeeds_for_each_public_route(
+    cors_server: str, method: str, path: str
+) -> None:
+    response = requests.options(
+        cors_server + path,
+        headers={
+            "Origin": ALLOWED,
+            "Access-Control-Request-Method": method,
+            "Access-Control-Request-Headers": "authorization, content-type, idempotency-key",
+        },
+        timeout=30,
+    )
+    assert response.status_code == 204 and response.content == b""
+    grant = grants(response)
+    assert grant["access-control-allow-origin"] == ALLOWED
+    assert method in grant["access-control-allow-methods"].split(",")
+    allowed_headers = grant["access-control-allow-headers"].split(",")
+    assert {"authorization", "content-type", "idempotency-key"} <= set(allowed_headers)
+    assert int(grant["access-control-max-age"]) > 0
+
+
+def test_a_preflight_from_another_origin_gets_no_grant(cors_server: str) -> None:
+    response = requests.options(
+        cors_server + "/v1/api-keys",
+        headers={"Origin": REFUSED, "Access-Control-Request-Method": "POST"},
+        timeout=30,
+    )
+    assert response.status_code == 204 and grants(response) == {}
+
+
+def test_answers_grant_an_allowed_origin_and_expose_the_headers_and_nothing_to_another(
+    cors_server: str,
+) -> None:
+    token = requests.post(
+        f"{cors_server}/_local/sessions", json={"user_id": "u_cors", "tenant_id": "t_cors"}, timeout=10
+    ).json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    allowed = requests.get(f"{cors_server}/v1/api-keys", headers={**auth, "Origin": ALLOWED}, timeout=30)
+    assert allowed.status_code == 200
+    assert grants(allowed) == {
+        "access-control-allow-origin": ALLOWED,
+        "access-control-expose-headers": "x-request-id,retry-after,idempotent-replayed",
+    }
+    refused = requests.get(f"{cors_server}/v1/api-keys", headers={**auth, "Origin": REFUSED}, timeout=30)
+    assert refused.status_code == 200 and grants(refused) == {}
+    problem = requests.get(f"{cors_server}/v1/api-keys/nope", headers={"Origin": ALLOWED}, timeout=30)
+    assert problem.status_code == 401 and grants(problem)["access-control-allow-origin"] == ALLOWED
+
+
+def test_without_origins_a_preflight_is_the_default_routes_405(client: Client) -> None:
+    response = client.request(
+        "OPTIONS", "/v1/api-keys", headers={"Origin": ALLOWED, "Access-Control-Request-Method": "POST"}
+    )
+    assert_problem(response, 405, "method-not-allowed", "/v1/api-keys")
+    assert grants(response) == {}
 
 
 # ------------------------------------------------------------------------------ make invoke
@@ -261,8 +417,6 @@ def test_make_invoke_explains_an_unknown_function(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------------ persistence
 def test_a_key_survives_a_restart_on_the_same_data_dir(tmp_path: Path) -> None:
-    import requests
-
     data_dir = tmp_path / "data"
     persistent = ["--dynamodb-port", "0"]  # persistent DynamoDB Local under data_dir, on a free port
     with run_local_server(data_dir, persistent) as first:

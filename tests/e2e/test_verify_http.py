@@ -25,7 +25,7 @@ def admin(session_token: Callable[..., str]) -> str:
 
 
 def verify(client: Client, body: Any, **headers: str) -> dict[str, Any]:
-    response = client.post("/v1/verify", json=body, headers=headers)
+    response = client.post("/internal/v1/verify", json=body, headers=headers)
     assert response.status_code == 200, response.text
     assert response.headers["Content-Type"] == "application/json"
     assert response.headers["X-Request-Id"]
@@ -116,7 +116,7 @@ def test_every_invalid_code_is_reachable_over_http(
 def test_a_request_that_is_not_well_formed_is_a_problem(
     client: Client, data: str, content_type: str, status: int, slug: str
 ) -> None:
-    response = client.post("/v1/verify", data=data.encode(), headers={"Content-Type": content_type})
+    response = client.post("/internal/v1/verify", data=data.encode(), headers={"Content-Type": content_type})
     assert response.status_code == status, response.text
     assert response.headers["Content-Type"] == PROBLEM
     body = response.json()
@@ -127,7 +127,7 @@ def test_a_request_that_is_not_well_formed_is_a_problem(
 
 def test_verify_needs_no_credential_locally_and_ignores_one(client: Client, admin: str) -> None:
     assert verify(client, {"key": "ks_nope"})["code"] == "MALFORMED"
-    response = client.post("/v1/verify", admin, json={"key": "ks_nope"})
+    response = client.post("/internal/v1/verify", admin, json={"key": "ks_nope"})
     assert response.status_code == 200 and response.json()["code"] == "MALFORMED"
 
 

@@ -21,6 +21,7 @@ from keysmith.settings import Settings
 from local.template import (
     functions,
     global_environment,
+    http_apis,
     load_template,
     table_definition,
     ttl_attribute,
@@ -56,34 +57,78 @@ def _of_type(kind: str) -> dict[str, Mapping[str, Any]]:
     return {name: r for name, r in RESOURCES.items() if r.get("Type") == kind}
 
 
+PUBLIC_API, INTERNAL_API = "HttpApi", "InternalApi"
+MANAGEMENT_FUNCTIONS = {
+    "CreateKeyFunction",
+    "ListKeysFunction",
+    "GetKeyFunction",
+    "UpdateKeyFunction",
+    "DeleteKeyFunction",
+    "SuspendKeyFunction",
+    "ActivateKeyFunction",
+    "RevokeKeyFunction",
+    "RotateKeyFunction",
+}
+
+
+def _routes(api: str) -> dict[tuple[str, str], tuple[str, str | None]]:
+    """(method, path) -> (function, auth) of one HTTP API, each route asserted to be served once."""
+    served = Counter((r.method, r.path) for f in FUNCTIONS for r in f.routes if r.api == api)
+    assert all(count == 1 for count in served.values()), f"served twice on {api}: {served}"
+    return {(r.method, r.path): (f.logical_id, r.auth) for f in FUNCTIONS for r in f.routes if r.api == api}
+
+
 def test_every_route_has_exactly_one_function_and_every_function_route_is_known() -> None:
     # The console is a static page served beside the API, not one of its JSON routes.
-    api_functions = [f for f in FUNCTIONS if f.logical_id != "ConsoleFunction"]
-    served = Counter((r.method, r.path) for f in api_functions for r in f.routes if r.path != "$default")
-    assert set(served) == set(ROUTES), (
-        f"only in template: {set(served) - set(ROUTES)}; "
-        f"only in keysmith.http.routes: {set(ROUTES) - set(served)}"
+    served = {
+        route
+        for api in (PUBLIC_API, INTERNAL_API)
+        for route, (function, _) in _routes(api).items()
+        if route[1] != "$default" and function != "ConsoleFunction"
+    }
+    assert served == set(ROUTES), (
+        f"only in template: {served - set(ROUTES)}; only in keysmith.http.routes: {set(ROUTES) - served}"
     )
-    assert all(count == 1 for count in served.values()), f"served twice: {served}"
+    assert {r.api for f in FUNCTIONS for r in f.routes} == {PUBLIC_API, INTERNAL_API}
 
 
-def test_the_default_route_goes_to_the_fallback_function() -> None:
-    catch_all = [(f.logical_id, r) for f in FUNCTIONS for r in f.routes if r.path == "$default"]
-    assert len(catch_all) == 1
-    logical_id, route = catch_all[0]
-    assert logical_id == "FallbackFunction"
-    assert route.method == "ANY" and route.auth is None and route.route_key == "$default"
+def test_the_default_route_of_each_api_goes_to_the_fallback_function() -> None:
+    for api in (PUBLIC_API, INTERNAL_API):
+        assert _routes(api)[("ANY", "$default")][0] == "FallbackFunction"
 
 
-def test_auth_per_route() -> None:
-    """Only whoami uses the Lambda authorizer, verify is IAM, the rest check credentials themselves."""
-    auth = {f.logical_id: r.auth for f in FUNCTIONS for r in f.routes}
+def test_the_internal_api_serves_the_management_routes_and_verify_with_iam_on_every_route() -> None:
+    """Over the same functions: a trusted backend manages keys and verifies them with SigV4."""
+    public, internal = _routes(PUBLIC_API), _routes(INTERNAL_API)
+    assert all(auth == "AWS_IAM" for _, auth in internal.values()), internal
+    assert {function for function, _ in internal.values()} == MANAGEMENT_FUNCTIONS | {
+        "VerifyFunction",
+        "FallbackFunction",
+    }
+    for route, (function, _) in public.items():
+        if function in MANAGEMENT_FUNCTIONS:
+            assert internal[route][0] == function, f"{route} is public only"
+    # verify lives on the internal API only; whoami (API keys) and the document stay public only
+    assert ("POST", "/v1/verify") in internal and ("POST", "/v1/verify") not in public
+    assert {("GET", "/v1/whoami"), ("GET", "/v1/openapi.json")} <= set(public) - set(internal)
+    auth = RESOURCES[INTERNAL_API]["Properties"]["Auth"]
+    assert auth == {"EnableIamAuthorizer": True, "DefaultAuthorizer": "AWS_IAM"}
+    assert not any(
+        (e.get("Properties") or {}).get("Auth")
+        for f in FUNCTIONS
+        for e in (f.properties.get("Events") or {}).values()
+        if (e.get("Properties") or {}).get("ApiId") == {"Ref": INTERNAL_API}
+    ), "no internal route may override the API's AWS_IAM"
+
+
+def test_auth_per_public_route() -> None:
+    """Only whoami uses the Lambda authorizer; the rest check credentials themselves."""
+    auth = {function: route_auth for function, route_auth in _routes(PUBLIC_API).values()}
     assert auth.pop("WhoamiFunction") == "KeyAuthorizer"
-    assert auth.pop("VerifyFunction") == "AWS_IAM"
     assert set(auth.values()) == {None}
-    api_auth = RESOURCES["HttpApi"]["Properties"]["Auth"]
+    api_auth = RESOURCES[PUBLIC_API]["Properties"]["Auth"]
     assert "DefaultAuthorizer" not in api_auth, "the Lambda authorizer must not guard every route"
-    assert api_auth.get("EnableIamAuthorizer") is True
+    assert "EnableIamAuthorizer" not in api_auth, "no public route takes IAM"
     authorizer = api_auth["Authorizers"]["KeyAuthorizer"]
     assert authorizer["FunctionArn"] == {"Fn::GetAtt": ["AuthorizerFunction", "Arn"]}
     assert authorizer["AuthorizerPayloadFormatVersion"] == "2.0"
@@ -247,9 +292,33 @@ def test_layer_is_built_by_sam_for_python_3_13_arm64() -> None:
     assert (REPO / "layers" / "common" / "requirements.txt").is_file()
 
 
-def test_outputs_export_the_authorizer() -> None:
+def test_cors_is_off_by_default_and_names_exactly_what_the_public_routes_use() -> None:
+    assert http_apis(TEMPLATE)[PUBLIC_API].cors is None  # no origins: no configuration at all
+    origins = "https://app.example.com,https://admin.example.com"
+    cors = http_apis(TEMPLATE, {"CorsAllowedOrigins": origins})[PUBLIC_API].cors
+    assert cors is not None
+    public_methods = {
+        r.method for f in FUNCTIONS for r in f.routes if r.api == PUBLIC_API and r.method != "ANY"
+    }
+    assert cors["AllowOrigins"] == origins.split(",")
+    assert sorted(cors["AllowMethods"]) == sorted(public_methods) == ["DELETE", "GET", "PATCH", "POST"]
+    assert cors["AllowHeaders"] == ["authorization", "content-type", "idempotency-key"]
+    assert cors["ExposeHeaders"] == ["x-request-id", "retry-after", "idempotent-replayed"]
+    assert 0 < cors["MaxAge"] <= 7200 and "AllowCredentials" not in cors  # Bearer headers, no cookies
+    assert http_apis(TEMPLATE, {"CorsAllowedOrigins": origins})[INTERNAL_API].cors is None  # SigV4 only
+
+
+def test_outputs_name_both_apis_and_export_the_authorizer() -> None:
     outputs = TEMPLATE["Outputs"]
-    assert set(outputs) >= {"ApiUrl", "TableName", "AuthorizerFunctionArn", "CommonLayerArn"}
+    assert set(outputs) >= {
+        "ApiUrl",
+        "InternalApiUrl",
+        "TableName",
+        "AuthorizerFunctionArn",
+        "CommonLayerArn",
+    }
+    assert "${HttpApi}" in outputs["ApiUrl"]["Value"]["Fn::Sub"]
+    assert "${InternalApi}" in outputs["InternalApiUrl"]["Value"]["Fn::Sub"]
     assert outputs["AuthorizerFunctionArn"]["Export"]["Name"] == {
         "Fn::Sub": "${AWS::StackName}-AuthorizerFunctionArn"
     }

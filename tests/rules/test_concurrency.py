@@ -72,8 +72,6 @@ class Containers:
         event = make_event(
             "POST",
             path,
-            route_key=f"POST /v1/api-keys/{{id}}/{action}",
-            path_parameters={"id": key_id},
             headers=headers,
             body=json.dumps(body) if body is not None else None,
         )

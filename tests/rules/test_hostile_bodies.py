@@ -38,7 +38,6 @@ def _bad_base64(c: Ctx) -> Reply:
     event = make_event(
         "POST",
         "/v1/api-keys",
-        route_key="POST /v1/api-keys",
         headers={"authorization": f"Bearer {c.session}", "content-type": "application/json"},
         body="!!!not base64!!!",
     )

@@ -153,7 +153,7 @@ def lifecycle_cases() -> list[Case]:
                 return raw(
                     c.api,
                     "POST",
-                    "/v1/verify",
+                    "/internal/v1/verify",
                     body=text,
                     headers={"content-type": "application/json", **headers},
                 )

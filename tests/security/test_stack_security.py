@@ -1,5 +1,5 @@
 """The stack's own security, read from template.yaml: each function holds exactly the DynamoDB
-actions its code needs on exactly the table (or its indexes), the HTTP API is throttled and writes
+actions its code needs on exactly the table (or its indexes), both HTTP APIs are throttled and write
 access logs, and every checkov skip carries its reason. checkov and bandit themselves run in
 ``make security`` (their own environment, .venv-sec)."""
 
@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from local.cloudformation import Resolver
 from local.template import functions, load_template
 from tests.helpers import ROOT
 
@@ -66,8 +67,12 @@ def test_function_holds_exactly_the_actions_it_needs(logical_id: str) -> None:
     assert granted(FUNCTIONS[logical_id].properties) == NEEDS[logical_id]
 
 
-def test_the_http_api_is_throttled_and_logged() -> None:
-    api = RESOURCES["HttpApi"]["Properties"]
+@pytest.mark.parametrize(
+    ("api_name", "log_group"),
+    [("HttpApi", "ApiAccessLogGroup"), ("InternalApi", "InternalApiAccessLogGroup")],
+)
+def test_both_http_apis_are_throttled_and_logged(api_name: str, log_group: str) -> None:
+    api = RESOURCES[api_name]["Properties"]
     route = api["DefaultRouteSettings"]
     assert route["ThrottlingBurstLimit"] == {"Ref": "ThrottleBurstLimit"}
     assert route["ThrottlingRateLimit"] == {"Ref": "ThrottleRateLimit"}
@@ -77,11 +82,12 @@ def test_the_http_api_is_throttled_and_logged() -> None:
         and int(parameters["ThrottleRateLimit"]["Default"]) > 0
     )
     logs = api["AccessLogSettings"]
-    assert logs["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    assert logs["DestinationArn"] == {"Fn::GetAtt": [log_group, "Arn"]}
+    line = Resolver(TEMPLATE, "keys").resolve(logs["Format"])
     for field in ("$context.requestId", "$context.status", "$context.identity.sourceIp", "$context.routeKey"):
-        assert field in logs["Format"]
-    assert "authorization" not in logs["Format"].lower(), "access logs never hold credentials"
-    assert RESOURCES["ApiAccessLogGroup"]["Properties"]["RetentionInDays"]
+        assert field in line
+    assert "authorization" not in line.lower(), "access logs never hold credentials"
+    assert RESOURCES[log_group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
 
 
 def test_every_checkov_skip_has_a_reason() -> None:

@@ -69,7 +69,7 @@ class Client(Api):
         return self.request("POST", f"{KEYS}/{key_id}/{action}", token=token, json_body=body)
 
     def verify(self, body: Any) -> Answer:
-        return self.request("POST", "/v1/verify", json_body=body)
+        return self.request("POST", "/internal/v1/verify", json_body=body)
 
     def whoami(self, context: dict[str, Any] | None) -> Answer:
         """GET /v1/whoami as API Gateway calls it after the authorizer (``context``: what it allowed)."""

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import ROOT, Api, Reply, handler_of, make_event, route_table
+from tests.helpers import ROOT, Api, Reply, handler_for, make_event
 from tests.support.hardening import record_figures, snapshot
 
 PROBLEM = "application/problem+json"
@@ -52,24 +52,16 @@ def raw(
     base64_body: bool = False,
 ) -> Reply:
     """One request exactly as given (bytes bodies are sent base64-encoded, as API Gateway does)."""
-    folder, route_key, params = "fallback", "$default", None
-    for route_method, template, pattern, target in route_table():
-        match = pattern.match(path)
-        if match and route_method == method.upper():
-            folder, route_key, params = target, f"{route_method} {template}", match.groupdict() or None
-            break
     text: str | None
     if isinstance(body, bytes) or base64_body:
         data = body if isinstance(body, bytes) else (body or "").encode("utf-8", "surrogatepass")
         text = base64.b64encode(data).decode()
     else:
         text = body
-    event = make_event(
-        method, path, route_key=route_key, path_parameters=params, headers=headers, query=query, body=text
-    )
+    event = make_event(method, path, headers=headers, query=query, body=text)
     if isinstance(body, bytes) or base64_body:
         event["isBase64Encoded"] = True
-    result = handler_of(folder)(event, None)
+    result = handler_for(method, path)(event, None)
     return Reply(int(result["statusCode"]), dict(result.get("headers") or {}), result.get("body") or "")
 
 

@@ -21,7 +21,7 @@ def admin_key(api: Api, **body: Any) -> dict[str, Any]:
 
 
 def verify(api: Api, body: Any) -> Reply:
-    return api.request("POST", "/v1/verify", json_body=body)
+    return api.request("POST", "/internal/v1/verify", json_body=body)
 
 
 def fetch(api: Api, key_id: str) -> dict[str, Any]:

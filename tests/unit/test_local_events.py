@@ -1,4 +1,5 @@
-"""local/events.py: API Gateway (HTTP API, payload 2.0) as the local server reproduces it. No sockets."""
+"""local.gateway: API Gateway (HTTP API, payload 2.0) as the local server reproduces it, the event
+files of make invoke and their placeholders. No sockets."""
 
 from __future__ import annotations
 
@@ -13,120 +14,170 @@ from typing import Any
 import pytest
 
 from local.ddb import DynamoDBLocalError, find_jar, find_java
-from local.events import (
-    Authorizer,
-    HttpRequest,
-    InvalidLambdaResult,
-    LambdaContext,
-    Route,
+from local.gateway import Gateway, HttpRequest, gateway_error, new_request_id
+from local.gateway.events import (
+    LOCAL_OPERATOR_ARN,
     authorizer_decision,
     build_authorizer_event,
     build_event,
     format_request_time,
-    gateway_error,
     identity_values,
-    match_route,
-    new_request_id,
-    template_routes,
-    to_http_response,
 )
-from local.invoke import (
+from local.gateway.responses import InvalidLambdaResult, to_http_response
+from local.gateway.routes import Authorizer, Route, match_route, template_apis
+from local.invocation import EVENTS_DIR
+from local.lambda_runtime import LambdaContext, LocalFunctions
+from local.placeholders import (
     DEFAULT_OWNER,
-    EVENTS_DIR,
     CreatedKey,
     InvokeError,
     KeyPlan,
-    LocalFunctions,
     SessionSpec,
     placeholders,
     render,
 )
 from local.template import TemplateError, load_template
 
-ROUTES = template_routes(load_template())
+APIS = {api.logical_id: api for api in template_apis(load_template())}
+PUBLIC, INTERNAL = APIS["HttpApi"], APIS["InternalApi"]
 
 
-def route_of(method: str, path: str) -> tuple[str, str, dict[str, str]]:
-    match = match_route(ROUTES, method, path)
-    assert match is not None
-    return match.route.function, match.route.route_key, match.path_parameters
+def no_function(logical_id: str, event: dict[str, Any]) -> Any:
+    raise AssertionError(f"{logical_id} must not be called")
+
+
+GATEWAY = Gateway(list(APIS.values()), no_function)
+
+
+def route_of(method: str, path: str) -> tuple[str, str, str, dict[str, str]]:
+    """(api id, function, route key, path parameters) of the route a local request reaches."""
+    routed = GATEWAY.route(HttpRequest.from_target(method, path))
+    assert routed is not None
+    route = routed.match.route
+    return routed.api.api_id, route.function, route.route_key, routed.match.path_parameters
 
 
 # ------------------------------------------------------------------------------ the template's routes
-def test_every_route_of_the_template_is_read_with_its_authorization() -> None:
-    by_key = {route.route_key: route for route in ROUTES}
-    assert set(by_key) == {
-        "POST /v1/api-keys",
-        "GET /v1/api-keys",
-        "GET /v1/api-keys/{id}",
-        "PATCH /v1/api-keys/{id}",
-        "DELETE /v1/api-keys/{id}",
-        "POST /v1/api-keys/{id}/suspend",
-        "POST /v1/api-keys/{id}/activate",
-        "POST /v1/api-keys/{id}/revoke",
-        "POST /v1/api-keys/{id}/rotate",
-        "POST /v1/verify",
-        "GET /v1/whoami",
-        "GET /v1/openapi.json",
-        "$default",
-    }
-    assert by_key["GET /v1/whoami"].authorizer == Authorizer(
+MANAGEMENT = {
+    "POST /v1/api-keys",
+    "GET /v1/api-keys",
+    "GET /v1/api-keys/{id}",
+    "PATCH /v1/api-keys/{id}",
+    "DELETE /v1/api-keys/{id}",
+    "POST /v1/api-keys/{id}/suspend",
+    "POST /v1/api-keys/{id}/activate",
+    "POST /v1/api-keys/{id}/revoke",
+    "POST /v1/api-keys/{id}/rotate",
+}
+
+
+def test_every_route_of_both_apis_is_read_with_its_authorization() -> None:
+    public = {route.route_key: route for route in PUBLIC.routes}
+    internal = {route.route_key: route for route in INTERNAL.routes}
+    assert set(public) == MANAGEMENT | {"GET /v1/whoami", "GET /v1/openapi.json", "$default"}
+    assert set(internal) == MANAGEMENT | {"POST /v1/verify", "$default"}
+    assert public["GET /v1/whoami"].authorizer == Authorizer(
         "KeyAuthorizer", "AuthorizerFunction", ("$request.header.Authorization",)
     )
-    assert by_key["POST /v1/verify"].iam and by_key["POST /v1/verify"].authorizer is None
-    assert by_key["$default"].function == "FallbackFunction"
-    assert not any(
-        r.authorizer or r.iam for k, r in by_key.items() if k not in ("GET /v1/whoami", "POST /v1/verify")
+    assert not any(r.authorizer or r.iam for k, r in public.items() if k != "GET /v1/whoami")
+    assert all(r.iam and r.authorizer is None for r in internal.values())  # its DefaultAuthorizer
+    for key in MANAGEMENT | {"$default"}:  # the same function behind both APIs
+        assert public[key].function == internal[key].function
+    assert internal["POST /v1/verify"].function == "VerifyFunction"
+    assert public["$default"].function == "FallbackFunction"
+    assert (PUBLIC.mount, PUBLIC.api_id, INTERNAL.mount, INTERNAL.api_id) == (
+        "",
+        "local-public",
+        "/internal",
+        "local-internal",
     )
 
 
-def test_an_unknown_authorizer_or_a_default_authorizer_is_refused() -> None:
+def test_an_unknown_authorizer_is_refused_and_a_default_authorizer_applies() -> None:
     template = load_template()
     template["Resources"]["WhoamiFunction"]["Properties"]["Events"]["Api"]["Properties"]["Auth"] = {
         "Authorizer": "Nope"
     }
     with pytest.raises(TemplateError, match="Nope"):
-        template_routes(template)
+        template_apis(template)
     template = load_template()
     template["Resources"]["HttpApi"]["Properties"]["Auth"]["DefaultAuthorizer"] = "KeyAuthorizer"
-    with pytest.raises(TemplateError, match="DefaultAuthorizer"):
-        template_routes(template)
+    public = next(api for api in template_apis(template) if api.logical_id == "HttpApi")
+    assert all(route.authorizer is not None for route in public.routes)
+    template["Resources"]["HttpApi"]["Properties"]["Auth"]["DefaultAuthorizer"] = "AWS_IAM"
+    del template["Resources"]["WhoamiFunction"]["Properties"]["Events"]["Api"]["Properties"]["Auth"]
+    with pytest.raises(TemplateError, match="second internal"):
+        template_apis(template)
 
 
 # ------------------------------------------------------------------------------ route matching
+PUBLIC_ID, INTERNAL_ID = "local-public", "local-internal"
+
+
 @pytest.mark.parametrize(
-    ("method", "path", "function", "route_key", "params"),
+    ("method", "path", "api", "function", "route_key", "params"),
     [
-        ("POST", "/v1/api-keys", "CreateKeyFunction", "POST /v1/api-keys", {}),
-        ("GET", "/v1/api-keys", "ListKeysFunction", "GET /v1/api-keys", {}),
-        ("get", "/v1/api-keys/abc", "GetKeyFunction", "GET /v1/api-keys/{id}", {"id": "abc"}),
-        ("PATCH", "/v1/api-keys/abc", "UpdateKeyFunction", "PATCH /v1/api-keys/{id}", {"id": "abc"}),
-        ("DELETE", "/v1/api-keys/abc", "DeleteKeyFunction", "DELETE /v1/api-keys/{id}", {"id": "abc"}),
+        ("POST", "/v1/api-keys", PUBLIC_ID, "CreateKeyFunction", "POST /v1/api-keys", {}),
+        ("GET", "/v1/api-keys", PUBLIC_ID, "ListKeysFunction", "GET /v1/api-keys", {}),
+        ("get", "/v1/api-keys/abc", PUBLIC_ID, "GetKeyFunction", "GET /v1/api-keys/{id}", {"id": "abc"}),
+        (
+            "PATCH",
+            "/v1/api-keys/abc",
+            PUBLIC_ID,
+            "UpdateKeyFunction",
+            "PATCH /v1/api-keys/{id}",
+            {"id": "abc"},
+        ),
+        (
+            "DELETE",
+            "/v1/api-keys/abc",
+            PUBLIC_ID,
+            "DeleteKeyFunction",
+            "DELETE /v1/api-keys/{id}",
+            {"id": "abc"},
+        ),
         (
             "POST",
             "/v1/api-keys/a%20b/rotate",
+            PUBLIC_ID,
             "RotateKeyFunction",
             "POST /v1/api-keys/{id}/rotate",
             {"id": "a b"},
         ),
-        ("POST", "/v1/verify", "VerifyFunction", "POST /v1/verify", {}),
-        ("GET", "/v1/whoami", "WhoamiFunction", "GET /v1/whoami", {}),
-        ("GET", "/v1/openapi.json", "OpenApiFunction", "GET /v1/openapi.json", {}),
-        # No route: the $default route (the fallback answers 404 or 405).
-        ("PUT", "/v1/api-keys", "FallbackFunction", "$default", {}),
-        ("GET", "/v1/verify", "FallbackFunction", "$default", {}),
-        ("GET", "/nope", "FallbackFunction", "$default", {}),
-        ("GET", "/", "FallbackFunction", "$default", {}),
-        ("GET", "/v1/api-keys/", "FallbackFunction", "$default", {}),
-        ("GET", "/v1/api-keys/abc/", "FallbackFunction", "$default", {}),
-        ("POST", "/v1/api-keys/abc/explode", "FallbackFunction", "$default", {}),
-        ("GET", "/V1/api-keys", "FallbackFunction", "$default", {}),
+        ("GET", "/v1/whoami", PUBLIC_ID, "WhoamiFunction", "GET /v1/whoami", {}),
+        ("GET", "/v1/openapi.json", PUBLIC_ID, "OpenApiFunction", "GET /v1/openapi.json", {}),
+        # The internal API under /internal: the same functions, and verify only there.
+        ("POST", "/internal/v1/verify", INTERNAL_ID, "VerifyFunction", "POST /v1/verify", {}),
+        ("POST", "/internal/v1/api-keys", INTERNAL_ID, "CreateKeyFunction", "POST /v1/api-keys", {}),
+        (
+            "POST",
+            "/internal/v1/api-keys/k/revoke",
+            INTERNAL_ID,
+            "RevokeKeyFunction",
+            "POST /v1/api-keys/{id}/revoke",
+            {"id": "k"},
+        ),
+        # No route: the API's $default route (the fallback answers 404 or 405).
+        ("POST", "/v1/verify", PUBLIC_ID, "FallbackFunction", "$default", {}),
+        ("GET", "/internal/v1/whoami", INTERNAL_ID, "FallbackFunction", "$default", {}),
+        ("GET", "/internal/v1/openapi.json", INTERNAL_ID, "FallbackFunction", "$default", {}),
+        ("GET", "/internal", INTERNAL_ID, "FallbackFunction", "$default", {}),
+        ("GET", "/internals/v1/api-keys", PUBLIC_ID, "FallbackFunction", "$default", {}),
+        ("PUT", "/v1/api-keys", PUBLIC_ID, "FallbackFunction", "$default", {}),
+        ("TRACE", "/v1/api-keys", PUBLIC_ID, "FallbackFunction", "$default", {}),
+        ("PROPFIND", "/internal/v1/api-keys", INTERNAL_ID, "FallbackFunction", "$default", {}),
+        ("GET", "/nope", PUBLIC_ID, "FallbackFunction", "$default", {}),
+        ("GET", "/", PUBLIC_ID, "FallbackFunction", "$default", {}),
+        ("GET", "/v1/api-keys/", PUBLIC_ID, "FallbackFunction", "$default", {}),
+        ("GET", "/v1/api-keys/abc/", PUBLIC_ID, "FallbackFunction", "$default", {}),
+        ("POST", "/v1/api-keys/abc/explode", PUBLIC_ID, "FallbackFunction", "$default", {}),
+        ("GET", "/V1/api-keys", PUBLIC_ID, "FallbackFunction", "$default", {}),
     ],
 )
 def test_requests_reach_the_route_api_gateway_would_pick(
-    method: str, path: str, function: str, route_key: str, params: dict[str, str]
+    method: str, path: str, api: str, function: str, route_key: str, params: dict[str, str]
 ) -> None:
-    assert route_of(method, path) == (function, route_key, params)
+    assert route_of(method, path) == (api, function, route_key, params)
 
 
 def test_the_most_specific_route_wins_and_a_method_beats_any() -> None:
@@ -172,9 +223,16 @@ def request(
 
 
 def event_for(req: HttpRequest, **kwargs: Any) -> dict[str, Any]:
-    match = match_route(ROUTES, req.method, req.raw_path)
-    assert match is not None
-    return build_event(req, match, request_id="Ab3dEfGhIjKlMnO=", epoch_ms=1583348638390, **kwargs)
+    routed = GATEWAY.route(req)
+    assert routed is not None
+    return build_event(
+        routed.request,
+        routed.match,
+        request_id="Ab3dEfGhIjKlMnO=",
+        epoch_ms=1583348638390,
+        api_id=routed.api.api_id,
+        **kwargs,
+    )
 
 
 def test_a_get_event_has_the_payload_2_0_shape() -> None:
@@ -195,7 +253,7 @@ def test_a_get_event_has_the_payload_2_0_shape() -> None:
         "queryStringParameters": {"limit": "5", "status": "active"},
         "requestContext": {
             "accountId": "123456789012",
-            "apiId": "local",
+            "apiId": "local-public",
             "domainName": "127.0.0.1",
             "domainPrefix": "127",
             "http": {
@@ -263,9 +321,36 @@ def test_a_lambda_authorizer_context_and_the_iam_caller_land_in_request_context(
     context = {"key_id": "k", "tenant_id": "acme", "scopes": "read write"}
     whoami = event_for(request("GET", "/v1/whoami"), authorizer_context=context)
     assert whoami["requestContext"]["authorizer"] == {"lambda": context}
-    verify = event_for(request("POST", "/v1/verify", body=b"{}"))
-    assert verify["requestContext"]["authorizer"]["iam"]["accountId"] == "123456789012"
-    assert "authorizer" not in event_for(request("GET", "/v1/api-keys"))["requestContext"]
+    public = event_for(request("GET", "/v1/api-keys"))
+    assert (
+        "authorizer" not in public["requestContext"] and public["requestContext"]["apiId"] == "local-public"
+    )
+
+
+def test_an_internal_request_is_the_event_of_an_iam_authorized_route_without_the_mount() -> None:
+    headers = [("Host", "127.0.0.1:3000"), ("Keysmith-Tenant", "acme"), ("Keysmith-Act-As", "user:u_1")]
+    event = event_for(request("GET", "/internal/v1/api-keys/k_1?limit=2", headers))
+    assert (event["rawPath"], event["routeKey"], event["pathParameters"]) == (
+        "/v1/api-keys/k_1",
+        "GET /v1/api-keys/{id}",
+        {"id": "k_1"},
+    )
+    context = event["requestContext"]
+    assert context["apiId"] == "local-internal" and context["http"]["path"] == "/v1/api-keys/k_1"
+    assert context["authorizer"] == {
+        "iam": {
+            "accessKey": "ASIALOCALLOCALLOCAL0",
+            "accountId": "123456789012",
+            "callerId": "AIDALOCALLOCALLOCAL0",
+            "cognitoIdentity": None,
+            "principalOrgId": None,
+            "userArn": "arn:aws:iam::123456789012:user/local-operator",
+            "userId": "AIDALOCALLOCALLOCAL0",
+        }
+    }
+    assert context["authorizer"]["iam"]["userArn"] == LOCAL_OPERATOR_ARN
+    # whom the caller acts for reaches the function untouched (the layer reads it)
+    assert event["headers"]["keysmith-tenant"] == "acme" and event["headers"]["keysmith-act-as"] == "user:u_1"
 
 
 def test_request_time_and_ids_look_like_api_gateways() -> None:
@@ -282,14 +367,18 @@ def test_the_authorizer_event_is_a_payload_2_0_request_event_without_body() -> N
         [("Host", "127.0.0.1:3000"), ("Authorization", "Bearer ks_abc"), ("User-Agent", "t")],
         b"ignored",
     )
-    match = match_route(ROUTES, "GET", "/v1/whoami")
+    match = PUBLIC.match("GET", "/v1/whoami")
     assert match is not None and match.route.authorizer is not None
     identity = identity_values(req, match.route.authorizer.identity_sources)
     assert identity == ["Bearer ks_abc"]
-    event = build_authorizer_event(req, match, request_id="r", identity_source=identity, epoch_ms=0)
+    event = build_authorizer_event(
+        req, match, request_id="r", identity_source=identity, epoch_ms=0, api_id=PUBLIC.api_id
+    )
     assert event["version"] == "2.0"
     assert event["type"] == "REQUEST"
-    assert event["routeArn"] == "arn:aws:execute-api:us-east-1:123456789012:local/$default/GET/v1/whoami"
+    assert (
+        event["routeArn"] == "arn:aws:execute-api:us-east-1:123456789012:local-public/$default/GET/v1/whoami"
+    )
     assert event["identitySource"] == ["Bearer ks_abc"]
     assert event["routeKey"] == "GET /v1/whoami"
     assert event["headers"]["authorization"] == "Bearer ks_abc"
@@ -431,7 +520,8 @@ def dummy_render(text: str) -> str:
 
 def test_every_function_has_an_event_file() -> None:
     folders = {Path(spec.code_uri).name for spec in FUNCTIONS.specs.values()}
-    assert {path.stem for path in EVENT_FILES} == folders
+    assert {path.stem for path in EVENT_FILES} >= folders
+    assert {path.name.split(".")[0] for path in EVENT_FILES} == folders  # variants: <folder>.<what>.json
 
 
 @pytest.mark.parametrize("path", EVENT_FILES, ids=lambda p: p.name)
@@ -444,7 +534,9 @@ def test_each_event_file_is_a_payload_2_0_event_for_its_functions_route(path: Pa
     assert http["path"] == event["rawPath"]
     assert all(name == name.lower() for name in event["headers"])
     assert "cookie" not in event["headers"]
-    match = match_route(ROUTES, http["method"], event["rawPath"])
+    # Only the internal API sends an IAM caller: that is how a function tells the APIs apart.
+    api = INTERNAL if "iam" in event["requestContext"].get("authorizer", {}) else PUBLIC
+    match = api.match(http["method"], event["rawPath"])
     assert match is not None and match.route.route_key == event["routeKey"]
     assert event.get("pathParameters", {}) == match.path_parameters
     if event.get("type") == "REQUEST":  # the authorizer's event, for a route it guards

@@ -9,7 +9,7 @@ from tests.support.problems import assert_problem
 def test_an_oversized_body_is_413(api: Api) -> None:
     reply = api.request(
         "POST",
-        "/v1/verify",
+        "/internal/v1/verify",
         body='{"key": "' + "x" * 17000 + '"}',
         headers={"content-type": "application/json"},
     )

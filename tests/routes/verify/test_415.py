@@ -12,5 +12,7 @@ from tests.support.problems import assert_problem
 def test_a_body_that_is_not_declared_json_is_415(api: Api, content_type: str | None) -> None:
     headers = {"content-type": content_type} if content_type else {}
     assert_problem(
-        api.request("POST", "/v1/verify", body='{"key": "x"}', headers=headers), 415, "unsupported-media-type"
+        api.request("POST", "/internal/v1/verify", body='{"key": "x"}', headers=headers),
+        415,
+        "unsupported-media-type",
     )

@@ -123,7 +123,7 @@ def test_a_valid_answer_conforms_in_full(api: Api) -> None:
     ],
 )
 def test_problem_answers_conform(api: Api, text: str, content_type: str, status: str) -> None:
-    reply = api.request("POST", "/v1/verify", body=text, headers={"content-type": content_type})
+    reply = api.request("POST", "/internal/v1/verify", body=text, headers={"content-type": content_type})
     assert str(reply.status) == status
     schema = VERIFY["responses"][status]["content"]["application/problem+json"]["schema"]
     assert errors(reply.body, schema, DOCUMENT) == []
