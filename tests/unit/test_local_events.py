@@ -60,7 +60,8 @@ MANAGEMENT = {
 def test_every_route_of_both_apis_is_read_with_its_authorization() -> None:
     public = {route.route_key: route for route in PUBLIC.routes}
     internal = {route.route_key: route for route in INTERNAL.routes}
-    assert set(public) == MANAGEMENT | {"GET /v1/whoami", "GET /v1/openapi.json", "$default"}
+    console = {"GET /console", "GET /console/{proxy+}"}  # the page, same origin as the API
+    assert set(public) == MANAGEMENT | console | {"GET /v1/whoami", "GET /v1/openapi.json", "$default"}
     assert set(internal) == MANAGEMENT | {"POST /v1/verify", "$default"}
     assert public["GET /v1/whoami"].authorizer == Authorizer(
         "KeyAuthorizer", "AuthorizerFunction", ("$request.header.Authorization",)
@@ -132,6 +133,15 @@ PUBLIC_ID, INTERNAL_ID = "local-public", "local-internal"
         ),
         ("GET", "/v1/whoami", PUBLIC_ID, "WhoamiFunction", "GET /v1/whoami", {}),
         ("GET", "/v1/openapi.json", PUBLIC_ID, "OpenApiFunction", "GET /v1/openapi.json", {}),
+        (
+            "GET",
+            "/console/app.js",
+            PUBLIC_ID,
+            "ConsoleFunction",
+            "GET /console/{proxy+}",
+            {"proxy": "app.js"},
+        ),
+        ("GET", "/internal/console", INTERNAL_ID, "FallbackFunction", "$default", {}),
         # The internal API under /internal: the same functions, and verify only there.
         ("POST", "/internal/v1/verify", INTERNAL_ID, "VerifyFunction", "POST /v1/verify", {}),
         ("POST", "/internal/v1/api-keys", INTERNAL_ID, "CreateKeyFunction", "POST /v1/api-keys", {}),
