@@ -55,7 +55,19 @@ class TemplateError(ValueError):
 
 
 class CloudFormationLoader(yaml.SafeLoader):
-    """A safe YAML loader that also accepts CloudFormation's short intrinsic-function tags."""
+    """A safe YAML loader that also accepts CloudFormation's short intrinsic-function tags, and
+    refuses a key written twice in one mapping, as CloudFormation does (YAML would keep the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise TemplateError(
+                    f"{key!r} is written twice in one mapping (line {key_node.start_mark.line + 1})"
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def _construct(loader: yaml.SafeLoader, node: yaml.Node) -> Any:

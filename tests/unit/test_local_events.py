@@ -7,6 +7,7 @@ import base64
 import json
 import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +23,7 @@ from local.gateway.events import (
 )
 from local.gateway.responses import InvalidLambdaResult, to_http_response
 from local.gateway.routes import Authorizer, Route, match_route, template_apis
-from local.template import TemplateError, load_template
+from local.template import REPO_ROOT, TemplateError, load_template
 
 APIS = {api.logical_id: api for api in template_apis(load_template())}
 PUBLIC, INTERNAL = APIS["HttpApi"], APIS["InternalApi"]
@@ -95,6 +96,19 @@ def test_an_unknown_authorizer_is_refused_and_a_default_authorizer_applies() -> 
     del template["Resources"]["WhoamiFunction"]["Properties"]["Events"]["Api"]["Properties"]["Auth"]
     with pytest.raises(TemplateError, match="second internal"):
         template_apis(template)
+
+
+def test_a_key_written_twice_is_refused_as_cloudformation_refuses_it(tmp_path: Path) -> None:
+    # YAML keeps the last of two equal keys: a merge that left two Conditions sections would
+    # silently drop the first one locally while the deploy fails.
+    text = (REPO_ROOT / "template.yaml").read_text()
+    doubled = tmp_path / "template.yaml"
+    doubled.write_text(
+        text.replace("Conditions:\n", "Conditions:\n  Extra: !Equals [a, b]\nConditions:\n", 1)
+    )
+    with pytest.raises(TemplateError, match="'Conditions' is written twice"):
+        load_template(doubled)
+    assert text.count("\nConditions:\n") == 1
 
 
 # ------------------------------------------------------------------------------ route matching
