@@ -159,22 +159,26 @@ def _match_path(template: str, raw_path: str) -> dict[str, str] | None:
 
 
 def match_route(routes: Sequence[Route], method: str, raw_path: str) -> RouteMatch | None:
-    """The route API Gateway picks: the most specific matching path, else ``$default``, else None."""
-    method = method.upper()
+    """The route API Gateway picks: the most specific matching path (one trailing slash ignored:
+    ``/console/`` reaches ``GET /console``), else ``$default``, else None."""
+    paths = [raw_path, raw_path[:-1]] if len(raw_path) > 1 and raw_path.endswith("/") else [raw_path]
+    for path in paths:
+        match = _most_specific(routes, method.upper(), path)
+        if match is not None:
+            return match
+    default = next((route for route in routes if route.path == DEFAULT_ROUTE), None)
+    return RouteMatch(default, {}) if default is not None else None
+
+
+def _most_specific(routes: Sequence[Route], method: str, path: str) -> RouteMatch | None:
     best: tuple[tuple[tuple[int, ...], int], RouteMatch] | None = None
-    default: Route | None = None
     for route in routes:
-        if route.path == DEFAULT_ROUTE:
-            default = route
+        if route.path == DEFAULT_ROUTE or route.method not in (method, ANY_METHOD):
             continue
-        if route.method not in (method, ANY_METHOD):
-            continue
-        params = _match_path(route.path, raw_path)
+        params = _match_path(route.path, path)
         if params is None:
             continue
         rank = _specificity(route)
         if best is None or rank > best[0]:
             best = (rank, RouteMatch(route, params))
-    if best is not None:
-        return best[1]
-    return RouteMatch(default, {}) if default is not None else None
+    return best[1] if best is not None else None
