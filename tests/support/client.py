@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from keysmith import wiring
-from tests.helpers import Api, Reply, handler_of
+from tests.helpers import Api, Reply, gateway, handler_of, http_request
 
 KEYS = "/v1/api-keys"
 
 
 @dataclass
 class Answer(Reply):
-    """A ``Reply`` with the path of the request that produced it."""
+    """A ``Reply`` with the path of the request that produced it, as its API sees it (a local
+    ``/internal/v1/verify`` is the internal API's ``/v1/verify``)."""
 
     path: str = ""
 
@@ -27,7 +28,8 @@ class Client(Api):
 
     def request(self, method: str, path: str, **kwargs: Any) -> Answer:  # type: ignore[override]
         reply = super().request(method, path, **kwargs)
-        return Answer(reply.status, reply.headers, reply.text, path=path)
+        located = gateway().locate(http_request(method, path))
+        return Answer(reply.status, reply.headers, reply.text, path=located[1].raw_path if located else path)
 
     def create_key(self, token: str | None, name: str = "ci deploy", **fields: Any) -> Answer:
         return self.request("POST", KEYS, token=token, json_body={"name": name, **fields})
