@@ -72,8 +72,8 @@ def table_metric(metric: str, index: str | None) -> Watched:
     return Watched("AWS/DynamoDB", metric, dimensions, "Sum", 300)
 
 
-def api_metric(metric: str) -> Watched:
-    return Watched("AWS/ApiGateway", metric, (("ApiId", ref("HttpApi")),), "Sum", 300)
+def api_metric(metric: str, api: str = "HttpApi") -> Watched:
+    return Watched("AWS/ApiGateway", metric, (("ApiId", ref(api)),), "Sum", 300)
 
 
 GE, GT = "GreaterThanOrEqualToThreshold", "GreaterThanThreshold"
@@ -83,6 +83,14 @@ NAMED_RULES: dict[str, Rule] = {
     # HTTP APIs publish `5xx` and `Count` (REST APIs' 5XXError does not exist here): the rate in %.
     "HttpApi5xxRateAlarm": Rule(
         {"server_errors": api_metric("5xx"), "requests": api_metric("Count")},
+        "100 * FILL(server_errors, 0) / requests",
+        threshold=1,
+        comparison=GE,
+        datapoints=2,
+        periods=2,
+    ),
+    "InternalApi5xxRateAlarm": Rule(
+        {"server_errors": api_metric("5xx", "InternalApi"), "requests": api_metric("Count", "InternalApi")},
         "100 * FILL(server_errors, 0) / requests",
         threshold=1,
         comparison=GE,
@@ -272,10 +280,11 @@ def breaches(name: str, values: Mapping[str, float | None]) -> bool:
         (5, None, False),
     ],
 )
+@pytest.mark.parametrize("alarm", ["HttpApi5xxRateAlarm", "InternalApi5xxRateAlarm"])
 def test_api_5xx_rate_is_a_percentage_of_requests(
-    errors: int | None, requests: int | None, fires: bool
+    alarm: str, errors: int | None, requests: int | None, fires: bool
 ) -> None:
-    assert breaches("HttpApi5xxRateAlarm", {"server_errors": errors, "requests": requests}) is fires
+    assert breaches(alarm, {"server_errors": errors, "requests": requests}) is fires
 
 
 @pytest.mark.parametrize(
@@ -376,8 +385,12 @@ def test_the_dashboard_shows_every_function(metric: str) -> None:
 
 
 def test_the_dashboard_shows_the_alarmed_api_table_and_latency_metrics() -> None:
-    api = {tuple(line[:2]) for line in _widget_metrics("HTTP API requests")}
-    assert api == {("AWS/ApiGateway", "Count"), ("AWS/ApiGateway", "4xx"), ("AWS/ApiGateway", "5xx")}
+    api = {(*line[:2], line[3]) for line in _widget_metrics("HTTP API requests")}
+    assert api == {
+        ("AWS/ApiGateway", metric, f"<{name}>")
+        for metric in ("Count", "4xx", "5xx")
+        for name in ("HttpApi", "InternalApi")
+    }
     durations = {(line[3], line[4]["stat"]) for line in _widget_metrics("duration") if line[1] == "Duration"}
     for function in ("VerifyFunction", "AuthorizerFunction"):
         assert {(f"<{function}>", "p50"), (f"<{function}>", "p99")} <= durations
