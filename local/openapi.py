@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -58,7 +59,29 @@ def generate() -> dict[str, Any]:
     document["security"] = [{"bearer": []}]
     openapi_docs.annotate(document)
     _drop_framework_validation_answers(document)
+    _add_referenced_models(document)
     return document
+
+
+def _add_referenced_models(document: dict[str, Any]) -> None:
+    """Responses declared with ``keysmith.http.schemas.json_content`` name their model by ``$ref``
+    only; Powertools does not see those models, so their schemas are added here, every ``$ref``
+    of the document then resolves."""
+    from pydantic.json_schema import models_json_schema
+
+    from keysmith.http import schemas as models
+
+    components = document.setdefault("components", {}).setdefault("schemas", {})
+    prefix = "#/components/schemas/"
+    referenced = set(re.findall(r'"\$ref": "#/components/schemas/([A-Za-z0-9_]+)"', json.dumps(document)))
+    missing = sorted(name for name in referenced if name not in components)
+    if not missing:
+        return
+    _, top = models_json_schema(
+        [(getattr(models, name), "serialization") for name in missing], ref_template=prefix + "{model}"
+    )
+    for name, schema in top.get("$defs", {}).items():
+        components.setdefault(name, schema)
 
 
 def _drop_framework_validation_answers(document: dict[str, Any]) -> None:

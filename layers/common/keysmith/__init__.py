@@ -11,7 +11,8 @@
     store/        DynamoDB, the only botocore and expression syntax: client (guarded), items,
                   conditions, listing, cursors, keys (the KeyStore)
     auth/         bearer (parsing), credentials (credential -> principal), sessions (the only
-                  PyJWT importer)
+                  PyJWT importer), trusted_backend (the internal API's IAM caller and its
+                  Keysmith-Tenant / Keysmith-Act-As headers -> principal)
     http/         payload 2.0: request_guard, answers (the one exception -> problem mapping and
                   result shapes), views (JSON shapes), verify_body, routes, function_entry (verify,
                   authorizer, whoami), resolver_entry (the only Powertools-resolver importer),

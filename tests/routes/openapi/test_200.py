@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from keysmith.http.routes import ROUTES
 from local.openapi import DOCUMENT, generate, render
@@ -30,3 +31,10 @@ def test_every_error_answer_is_problem_json() -> None:
             for status, response in operation["responses"].items():
                 if int(status) >= 400:
                     assert list(response["content"]) == ["application/problem+json"], (method, path, status)
+
+
+def test_every_reference_of_the_document_resolves() -> None:
+    document = json.loads(DOCUMENT.read_text(encoding="utf-8"))
+    references = set(re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(document)))
+    assert {"ApiKey", "CreatedApiKey", "ApiKeyList", "ProblemDetails"} <= references
+    assert references <= set(document["components"]["schemas"])

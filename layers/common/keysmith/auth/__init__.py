@@ -1,1 +1,2 @@
-"""Who is calling: Bearer parsing, credential -> principal, and sessions (the only PyJWT importer)."""
+"""Who is calling: Bearer parsing, credential -> principal, sessions (the only PyJWT importer), and
+trusted backends (the IAM caller of the internal API)."""

@@ -54,7 +54,7 @@ def fingerprint(body: Any) -> str:
 
 
 def record_id(principal: Principal, header: str) -> str:
-    return record_id_for(principal.tenant_id, principal.creator, header)
+    return record_id_for(principal.tenant_id, principal.idempotency_scope, header)
 
 
 def record_id_for(tenant_id: str, caller: tuple[str, str], header: str) -> str:

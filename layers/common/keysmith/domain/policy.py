@@ -4,10 +4,13 @@ write condition).
 1. A session may create, see and change its own user-owned keys.
 2. A session with role ``admin`` may see and change every key of its tenant and create
    service-account keys.
-3. Creating a user-owned key requires a session: an API key gets 403.
+3. Creating a user-owned key requires a session (or a trusted backend acting as that user): an API
+   key gets 403.
 4. An API key with ``write`` owned by a service account may create keys for that same account.
 5. A new or updated key's scopes must be a subset of the caller's scopes (sessions hold all).
 6. Nobody sees or changes another tenant's keys: 404.
+A trusted backend acts as the tenant's admin, or as the user or service account it names (a
+session of that user, a key of that service account, with every scope).
 An API key acts as its owner inside its tenant: ``read`` lets it list and get, ``write`` lets it
 create and change (``write`` does not imply ``read``). A key restricted to an environment acts
 only on keys of that environment.
@@ -42,7 +45,7 @@ def visible(principal: Principal, record: KeyRecord) -> bool:
 
 def owner_for_new_key(principal: Principal, service_account_id: str | None) -> tuple[str, str]:
     """Who will own a key this principal creates. Rules 2, 3, 4."""
-    if principal.kind == API_KEY:
+    if principal.kind == API_KEY or principal.owner_type == SERVICE_ACCOUNT:
         if principal.owner_type == USER:
             raise Problem("forbidden", "An API key cannot create keys for a person; use a session.")
         require_scope(principal, WRITE)
@@ -52,6 +55,11 @@ def owner_for_new_key(principal: Principal, service_account_id: str | None) -> t
             )
         return SERVICE_ACCOUNT, principal.owner_id
     if service_account_id is None:
+        if principal.owner_type != USER:  # a trusted backend acting as the tenant's admin
+            detail = "Name the service account, or send Keysmith-Act-As: user:<id> to create a person's key."
+            raise Problem(
+                "validation-error", detail, errors=[{"pointer": "/service_account_id", "detail": detail}]
+            )
         return USER, principal.owner_id
     if not principal.is_admin:
         raise Problem("forbidden", "Only an admin session may create service-account keys.")

@@ -1,6 +1,7 @@
 """The entry of the management functions: Powertools' resolver (the only module that imports it),
 with Metrics, the request guard before routing (``request_guard``, shared with
-``function_entry``), the caller's principal, and every exception answered through
+``function_entry``), the caller's principal (``current_principal``: the one place a management
+route learns who calls, on either API), and every exception answered through
 ``answers.problem_for``. Traces are Lambda's own (active tracing): no X-Ray SDK in the process.
 
 A handler module is a route and a call, and imports the resolver's names from here::
@@ -34,6 +35,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from keysmith import wiring
 from keysmith.auth.credentials import authenticate
+from keysmith.auth.trusted_backend import ACT_AS_HEADER, TENANT_HEADER, iam_caller, trusted_backend
 from keysmith.domain.api_key import KeyRecord
 from keysmith.domain.principals import Principal
 from keysmith.domain.problems import Problem
@@ -247,7 +249,12 @@ def lambda_handler(
 
 
 def current_principal(router: APIGatewayHttpRouter) -> Principal:
-    """Authenticate the current request (one read for an API key, none for a session)."""
+    """The caller of the current request: on the internal API the IAM caller as a trusted backend
+    (no read), else its Bearer credential (one read for an API key, none for a session)."""
     event = router.current_event
+    arn = iam_caller(event.raw_event)
+    if arn is not None:
+        headers = event.headers
+        return trusted_backend(arn, header(headers, TENANT_HEADER), header(headers, ACT_AS_HEADER))
     http = event.request_context.http
     return authenticate(header(event.headers, "authorization"), http.source_ip, http.user_agent)

@@ -196,7 +196,9 @@ class Owner(Answer):
 
 
 class Creator(Answer):
-    type: Literal["user", "service_account", "api_key"]
+    type: Literal["user", "service_account", "api_key", "iam"] = Field(
+        description="`iam`: a trusted backend on the internal API, recorded as its IAM ARN (`id`)."
+    )
     id: str
 
 
