@@ -17,8 +17,8 @@ PORT ?= 3000
 FUNCTION ?=
 EVENT ?=
 
-.PHONY: setup dev test lint typecheck validate unit integration e2e packaging client openapi invoke bench fuzz \
-	security clean console-screenshots
+.PHONY: setup docs-assets dev test lint typecheck validate unit integration e2e packaging client openapi \
+	invoke bench fuzz security clean console-screenshots
 
 ## Installation -------------------------------------------------------------
 $(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt
@@ -63,10 +63,22 @@ console/node_modules/.installed: console/package.json console/package-lock.json
 	cd console && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-setup: $(VENV)/.installed $(SAM_VENV)/.installed local/node_modules/.installed $(CHROMIUM) console/node_modules/.installed
+# GET /v1/docs serves Swagger UI's built files from the function's own folder: installed from the
+# npm package swagger-ui-dist (pinned in swagger-ui/package-lock.json, no install scripts run) and
+# copied there, never committed. `sam build` then ships them with the function.
+DOCS_ASSETS := functions/openapi/swagger-ui
+$(DOCS_ASSETS)/swagger-ui-bundle.js: swagger-ui/package.json swagger-ui/package-lock.json
+	cd swagger-ui && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	mkdir -p $(DOCS_ASSETS)
+	cp swagger-ui/node_modules/swagger-ui-dist/{swagger-ui.css,LICENSE,NOTICE} $(DOCS_ASSETS)/
+	cp swagger-ui/node_modules/swagger-ui-dist/swagger-ui-bundle.js $@
+
+docs-assets: $(DOCS_ASSETS)/swagger-ui-bundle.js
+
+setup: $(VENV)/.installed $(SAM_VENV)/.installed local/node_modules/.installed $(CHROMIUM) console/node_modules/.installed docs-assets
 
 ## Local development ----------------------------------------------------------
-dev: $(VENV)/.installed local/node_modules/.installed
+dev: $(VENV)/.installed local/node_modules/.installed docs-assets
 	$(PY) -m local.server --port $(PORT)
 
 invoke: $(VENV)/.installed local/node_modules/.installed
@@ -97,10 +109,10 @@ unit: $(VENV)/.installed
 integration: $(VENV)/.installed local/node_modules/.installed
 	$(PY) -m pytest tests/routes tests/rules -q
 
-e2e: $(VENV)/.installed local/node_modules/.installed $(CHROMIUM) console/node_modules/.installed
+e2e: $(VENV)/.installed local/node_modules/.installed $(CHROMIUM) console/node_modules/.installed docs-assets
 	$(PY) -m pytest tests/e2e -q
 
-packaging: $(VENV)/.installed $(SAM_VENV)/.installed
+packaging: $(VENV)/.installed $(SAM_VENV)/.installed docs-assets
 	SAM_CLI=$(SAM) $(PY) -m pytest tests/packaging -q
 
 # the Python client and the keysmith CLI: type check, unit tests on an in-test server, then end to end

@@ -189,9 +189,48 @@ def openapi_document() -> dict[str, Any]:  # pragma: no cover - docs only
     raise NotImplementedError("documentation only: functions/openapi/app.py serves this route")
 
 
+@DOCS_ROUTER.get(
+    "/v1/docs",
+    summary="This document as an interactive page",
+    description="An HTML page (Swagger UI) listing every operation of this document. Public. Everything "
+    "it loads comes from this API (its Content-Security-Policy allows no other origin).",
+    operation_id="getDocsPage",
+    tags=["meta"],
+    responses={200: {"description": "The page.", "content": {"text/html": {"schema": {"type": "string"}}}}},
+)
+def docs_page() -> str:  # pragma: no cover - docs only
+    raise NotImplementedError("documentation only: functions/openapi/app.py serves this route")
+
+
+@DOCS_ROUTER.get(
+    "/v1/docs/<asset>",
+    summary="A file of the docs page",
+    description="The scripts and stylesheets GET /v1/docs loads: `swagger-ui-bundle.js`, "
+    "`swagger-ui.css`, `page.js`, `page.css`. Public; any other name is 404.",
+    operation_id="getDocsAsset",
+    tags=["meta"],
+    responses={
+        200: {
+            "description": "The file (text/javascript or text/css).",
+            "content": {
+                "text/javascript": {"schema": {"type": "string"}},
+                "text/css": {"schema": {"type": "string"}},
+            },
+        },
+        404: {
+            "description": "No such file.",
+            "content": {PROBLEM_CONTENT_TYPE: {"model": ProblemDetails}},
+        },
+    },
+)
+def docs_asset(asset: str) -> str:  # pragma: no cover - docs only
+    raise NotImplementedError("documentation only: functions/openapi/app.py serves this route")
+
+
 def annotate(document: dict[str, Any]) -> None:
     """After generation (Powertools checks security names against schemes it is given up front):
     POST /v1/verify is signed with AWS SigV4 (IAM), not a bearer credential."""
     document.setdefault("components", {}).setdefault("securitySchemes", {}).update(SECURITY_SCHEMES)
     document["paths"]["/v1/verify"]["post"]["security"] = [{"sigv4": []}]
-    document["paths"]["/v1/openapi.json"]["get"]["security"] = []
+    for public in ("/v1/openapi.json", "/v1/docs", "/v1/docs/{asset}"):
+        document["paths"][public]["get"]["security"] = []

@@ -27,9 +27,19 @@ pytestmark = pytest.mark.packaging
 
 TEMPLATE = load_template(REPO / "template.yaml")
 FUNCTIONS = functions(TEMPLATE)
+# The docs page's files must all be there: Swagger UI's (copied from swagger-ui-dist by make) and its own.
+DOCS_PAGE_FILES = {
+    "page/index.html",
+    "page/page.js",
+    "page/page.css",
+    "swagger-ui/swagger-ui-bundle.js",
+    "swagger-ui/swagger-ui.css",
+    "swagger-ui/LICENSE",
+    "swagger-ui/NOTICE",
+}
 # Files a function may ship beside app.py, by logical id (data it reads at cold start).
 ALLOWED_EXTRA_FILES: dict[str, set[str]] = {
-    "OpenApiFunction": {"openapi.json"},
+    "OpenApiFunction": {"openapi.json", *DOCS_PAGE_FILES},
     # the console's source, which the function hashes and serves (no build output)
     "ConsoleFunction": {
         "static/index.html",

@@ -62,7 +62,8 @@ def test_every_route_of_both_apis_is_read_with_its_authorization() -> None:
     public = {route.route_key: route for route in PUBLIC.routes}
     internal = {route.route_key: route for route in INTERNAL.routes}
     console = {"GET /console", "GET /console/{proxy+}"}  # the page, same origin as the API
-    assert set(public) == MANAGEMENT | console | {"GET /v1/whoami", "GET /v1/openapi.json", "$default"}
+    docs = {"GET /v1/openapi.json", "GET /v1/docs", "GET /v1/docs/{asset}"}
+    assert set(public) == MANAGEMENT | console | docs | {"GET /v1/whoami", "$default"}
     assert set(internal) == MANAGEMENT | {"POST /v1/verify", "$default"}
     assert public["GET /v1/whoami"].authorizer == Authorizer(
         "KeyAuthorizer", "AuthorizerFunction", ("$request.header.Authorization",)

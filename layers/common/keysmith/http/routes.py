@@ -27,6 +27,8 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("POST", "/v1/verify"),
     ("GET", "/v1/whoami"),
     ("GET", "/v1/openapi.json"),
+    ("GET", "/v1/docs"),
+    ("GET", "/v1/docs/{asset}"),
 )
 
 
