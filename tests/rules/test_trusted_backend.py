@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import Api, Reply, handler_of, make_event, route_table
+from tests.helpers import Api, Reply, handler_for, make_event
 
 ARN = "arn:aws:sts::123456789012:assumed-role/acme-backend/acme-backend"
 OTHER_ARN = "arn:aws:iam::123456789012:user/operator"
@@ -30,9 +30,12 @@ def internal(
     json_body: Any = None,
     headers: dict[str, str] | None = None,
     arn: str = ARN,
+    signed: bool = True,
 ) -> Reply:
-    """A request through the internal API: signed by ``arn``, so API Gateway adds its IAM identity."""
-    all_headers = {"authorization": "AWS4-HMAC-SHA256 Credential=ASIAEXAMPLE/...", **(headers or {})}
+    """A request through the internal API (``/internal`` locally), with the event the gateway
+    builds for it; ``arn`` is the signing caller it names. ``signed=False`` drops the IAM identity:
+    the same request as a function would see it from anywhere else."""
+    all_headers = dict(headers or {})
     if tenant is not None:
         all_headers["keysmith-tenant"] = tenant
     if act_as is not None:
@@ -41,27 +44,12 @@ def internal(
     if json_body is not None:
         body = json.dumps(json_body)
         all_headers["content-type"] = "application/json"
-    folder, route_key, params = "fallback", "$default", None
-    for route_method, template, pattern, target in route_table():
-        match = pattern.match(path)
-        if match and route_method == method:
-            folder, route_key, params = target, f"{route_method} {template}", match.groupdict() or None
-            break
-    event = make_event(
-        method, path, route_key=route_key, path_parameters=params, headers=all_headers, body=body
-    )
-    event["requestContext"]["authorizer"] = {
-        "iam": {
-            "accessKey": "ASIAEXAMPLEEXAMPLE02",
-            "accountId": "123456789012",
-            "callerId": "AROAEXAMPLEEXAMPLE02:acme-backend",
-            "cognitoIdentity": None,
-            "principalOrgId": None,
-            "userArn": arn,
-            "userId": "AROAEXAMPLEEXAMPLE02:acme-backend",
-        }
-    }
-    result = handler_of(folder)(event, None)
+    event = make_event(method, "/internal" + path, headers=all_headers, body=body)
+    if signed:
+        event["requestContext"]["authorizer"]["iam"]["userArn"] = arn
+    else:
+        del event["requestContext"]["authorizer"]
+    result = handler_for(method, "/internal" + path)(event, None)
     return Reply(int(result["statusCode"]), dict(result.get("headers") or {}), result.get("body") or "")
 
 
@@ -270,7 +258,7 @@ def test_verify_on_the_internal_api_needs_no_tenant_header_and_answers_as_on_the
     key = session_key(api, "alice", scopes=["read"])
     body = {"key": key["key"], "required_scopes": ["read"]}
     through_internal = internal("POST", "/v1/verify", tenant=None, json_body=body)
-    unsigned = api.request("POST", "/v1/verify", json_body=body)
+    unsigned = internal("POST", "/v1/verify", tenant=None, json_body=body, signed=False)
     assert through_internal.status == unsigned.status == 200
     assert through_internal.body == unsigned.body
     assert through_internal.body["valid"] is True
