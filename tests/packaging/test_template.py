@@ -16,7 +16,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from keysmith.http.routes import ROUTES
+from keysmith.http.routes import INTERNAL_ROUTES, PUBLIC_ROUTES, ROUTES
 from keysmith.settings import Settings
 from local.template import (
     functions,
@@ -90,6 +90,17 @@ def test_every_route_has_exactly_one_function_and_every_function_route_is_known(
         f"only in template: {served - set(ROUTES)}; only in keysmith.http.routes: {set(ROUTES) - served}"
     )
     assert {r.api for f in FUNCTIONS for r in f.routes} == {PUBLIC_API, INTERNAL_API}
+
+    # and the fallback's table of each API says what that API serves (404 elsewhere, not 405)
+    for api, table in ((PUBLIC_API, PUBLIC_ROUTES), (INTERNAL_API, INTERNAL_ROUTES)):
+        on_api = {
+            route
+            for route, (function, _) in _routes(api).items()
+            if route[1] != "$default" and function != "ConsoleFunction"
+        }
+        assert on_api == set(table), (
+            f"{api}: only in template {on_api - set(table)}, only in table {set(table) - on_api}"
+        )
 
 
 def test_the_default_route_of_each_api_goes_to_the_fallback_function() -> None:

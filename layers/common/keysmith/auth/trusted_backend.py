@@ -32,11 +32,21 @@ ACT_AS_HEADER = "Keysmith-Act-As"
 ACT_AS_TYPES = (USER, SERVICE_ACCOUNT)
 
 
-def iam_caller(event: Mapping[str, Any]) -> str | None:
-    """The IAM ARN of the caller when the event came through the internal API, else None."""
+def _iam_identity(event: Mapping[str, Any]) -> Any:
     context = event.get("requestContext")
     authorizer = context.get("authorizer") if isinstance(context, Mapping) else None
-    identity = authorizer.get("iam") if isinstance(authorizer, Mapping) else None
+    return authorizer.get("iam") if isinstance(authorizer, Mapping) else None
+
+
+def through_internal_api(event: Mapping[str, Any]) -> bool:
+    """True when the event came through the internal API: API Gateway adds ``authorizer.iam`` only
+    on its AWS_IAM routes, only the internal API has those, and no client can set requestContext."""
+    return _iam_identity(event) is not None
+
+
+def iam_caller(event: Mapping[str, Any]) -> str | None:
+    """The IAM ARN of the caller when the event came through the internal API, else None."""
+    identity = _iam_identity(event)
     if identity is None:
         return None
     arn = identity.get("userArn") if isinstance(identity, Mapping) else None
