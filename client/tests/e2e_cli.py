@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from keysmith_client import Keysmith, NotFound
-
 KEYSMITH = Path(sys.executable).parent / "keysmith"
 
 
@@ -42,13 +40,3 @@ def ok(*argv: str, stdin: str | None = None) -> Run:
     run = keysmith(*argv, stdin=stdin)
     assert run.code == 0, f"keysmith {' '.join(argv)} exited {run.code}:\n{run.out}\n{run.err}"
     return run
-
-
-def verify_url(server: str) -> str:
-    """Where this local server answers ``POST /v1/verify``: on its internal routes (``/internal``)
-    once it serves them, else at its root, where it has served verify without a signature so far."""
-    try:
-        Keysmith(server + "/internal").verify("ks_probe")
-    except NotFound:
-        return server
-    return server + "/internal"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e_cli import keysmith, ok, verify_url
+from e2e_cli import keysmith, ok
 
 pytestmark = pytest.mark.e2e
 
@@ -46,7 +46,7 @@ def test_from_login_to_delete_through_the_cli(
     )
     assert updated.json()["name"] == "e2e deploy (main)" and updated.json()["description"] == "from the CLI"
 
-    verify_at = verify_url(server)
+    verify_at = server + "/internal"  # verification lives on the internal API
     valid = ok("verify", "--url", verify_at, "--scope", "write", stdin=secret + "\n")
     assert "VALID" in valid.out and key_id in valid.out
     not_held = keysmith("verify", secret, "--url", verify_at, "--scope", "admin", "--json")
