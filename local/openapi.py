@@ -37,6 +37,9 @@ def load_function(folder: str) -> ModuleType:
 def generate() -> dict[str, Any]:
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
+    from keysmith.http.answers import scope_schema
+    from keysmith.settings import DEFAULT_ALLOWED_SCOPES
+
     app = APIGatewayHttpResolver(enable_validation=True)
     folders = (p.name for p in (ROOT / "functions").iterdir() if (p / "app.py").exists())
     for folder in sorted(f for f in folders if f != "openapi"):  # it serves this document
@@ -58,6 +61,8 @@ def generate() -> dict[str, Any]:
     }
     document["security"] = [{"bearer": []}]
     openapi_docs.annotate(document)
+    # the default deploy's scopes; the openapi function serves its own deploy's (functions/openapi)
+    document["components"]["schemas"]["Scope"] = scope_schema(DEFAULT_ALLOWED_SCOPES)
     _drop_framework_validation_answers(document)
     _add_referenced_models(document)
     return document
