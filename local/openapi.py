@@ -65,6 +65,7 @@ def generate() -> dict[str, Any]:
     document["components"]["schemas"]["Scope"] = scope_schema(DEFAULT_ALLOWED_SCOPES)
     _drop_framework_validation_answers(document)
     _add_referenced_models(document)
+    _no_body_for_204(document)
     return document
 
 
@@ -104,6 +105,15 @@ def _drop_framework_validation_answers(document: dict[str, Any]) -> None:
         schemas.pop("HTTPValidationError", None)
         if "#/components/schemas/ValidationError" not in json.dumps({**document["paths"], **schemas}):
             schemas.pop("ValidationError", None)
+
+
+def _no_body_for_204(document: dict[str, Any]) -> None:
+    """A 204 answer has no body: Powertools documents the handler's return type for it anyway."""
+    for item in document["paths"].values():
+        for operation in item.values():
+            no_content = operation.get("responses", {}).get("204")
+            if no_content is not None:
+                no_content.pop("content", None)
 
 
 def render(document: dict[str, Any]) -> str:

@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from keysmith.domain import grammar
-from keysmith.domain.grammar import anchored, document_pattern
+from keysmith.domain.grammar import anchored
 from keysmith.http.answers import PROBLEM_CONTENT_TYPE
 from keysmith.http.resolver_entry import PROBLEM_STATUSES, new_router
 from keysmith.http.schemas import ProblemDetails
@@ -24,8 +24,6 @@ from keysmith.http.verify_body import MAX_REQUIRED_SCOPES
 
 SCOPE = anchored(grammar.SCOPE)
 IDENTIFIER = anchored(grammar.IDENTIFIER)
-SCOPE_DOCUMENTED = {"pattern": document_pattern(grammar.SCOPE)}
-IDENTIFIER_DOCUMENTED = {"pattern": document_pattern(grammar.IDENTIFIER)}
 
 # Added to components.securitySchemes by ``annotate``.
 SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
@@ -51,16 +49,12 @@ class VerifyRequest(_Closed):
         description="The key presented to the caller's service. Any string: one that is not a key of "
         "this deploy is answered MALFORMED, not refused."
     )
-    required_scopes: list[Annotated[str, Field(pattern=SCOPE, json_schema_extra=SCOPE_DOCUMENTED)]] | None = (
-        Field(
-            default=None,
-            max_length=MAX_REQUIRED_SCOPES,
-            description="Scopes the request needs; every one must be held (INSUFFICIENT_SCOPE otherwise).",
-        )
+    required_scopes: list[Annotated[str, Field(pattern=SCOPE)]] | None = Field(
+        default=None,
+        max_length=MAX_REQUIRED_SCOPES,
+        description="Scopes the request needs; every one must be held (INSUFFICIENT_SCOPE otherwise).",
     )
-    environment_id: (
-        Annotated[str, Field(pattern=IDENTIFIER, json_schema_extra=IDENTIFIER_DOCUMENTED)] | None
-    ) = Field(
+    environment_id: Annotated[str, Field(pattern=IDENTIFIER)] | None = Field(
         default=None,
         description="The environment the request is for. A key restricted to another environment is "
         "WRONG_ENVIRONMENT; a tenant-wide key (environment_id null) is valid in every environment.",
@@ -70,7 +64,7 @@ class VerifyRequest(_Closed):
         json_schema_extra=lambda schema: schema.update(
             anyOf=[
                 {"type": "string", "format": "ipv4"},
-                {"type": "string", "format": "ipv6", "pattern": "^[0-9A-Fa-f:.]+(?!\\n)$"},
+                {"type": "string", "format": "ipv6", "pattern": "^[0-9A-Fa-f:.]+$"},
                 {"type": "null"},
             ]
         ),

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from keysmith import wiring
 from keysmith.domain import policy
-from keysmith.domain.grammar import IDENTIFIER, anchored, document_pattern
+from keysmith.domain.grammar import IDENTIFIER, anchored
 from keysmith.domain.query import ListFilter
 from keysmith.http.resolver_entry import (
     Query,
@@ -22,7 +22,6 @@ from keysmith.http.views import to_api
 
 router = new_router()
 ID_PATTERN = anchored(IDENTIFIER)
-ID_DOCUMENTED = {"pattern": document_pattern(IDENTIFIER)}
 CURSOR = re.compile(r"[A-Za-z0-9_-]+")  # the text of a cursor: URL-safe base64 without padding
 
 
@@ -44,14 +43,13 @@ def list_keys(
             min_length=1,
             max_length=1024,
             pattern=anchored(CURSOR),
-            json_schema_extra={"pattern": document_pattern(CURSOR)},
             description="The next_cursor of the previous page, as given (opaque; bound to these filters).",
         ),
     ] = None,
     status: Annotated[ListStatus | None, Query()] = None,
     owner_type: Annotated[OwnerType | None, Query()] = None,
-    owner_id: Annotated[str | None, Query(pattern=ID_PATTERN, json_schema_extra=ID_DOCUMENTED)] = None,
-    environment_id: Annotated[str | None, Query(pattern=ID_PATTERN, json_schema_extra=ID_DOCUMENTED)] = None,
+    owner_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+    environment_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
 ) -> Response[str]:
     principal = current_principal(router)
     filters = ListFilter(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr, field_validator
 
 from keysmith.clock import parse_rfc3339
 from keysmith.domain.create import LONGEST_LIFETIME_SECONDS
@@ -15,7 +15,6 @@ from keysmith.domain.grammar import (
     NAME_PATTERN,
     TEXT_PATTERN,
     anchored,
-    document_pattern,
     is_forbidden_character,
 )
 
@@ -54,7 +53,7 @@ METADATA_RULES = {
     "propertyNames": {"minLength": 1, "maxLength": 40, "pattern": TEXT_PATTERN},
     "additionalProperties": {"type": "string", "maxLength": 256, "pattern": TEXT_PATTERN},
 }
-IDENTIFIER_RULES = {"minLength": 1, "maxLength": 128, "pattern": document_pattern(IDENTIFIER)}
+IDENTIFIER_RULES = {"minLength": 1, "maxLength": 128, "pattern": anchored(IDENTIFIER)}
 
 
 def _check_text(value: str, *, allow_newlines: bool = False) -> str:
@@ -74,13 +73,21 @@ def _check_identifier(value: str | None) -> str | None:
 
 Identifier = Annotated[
     StrictStr,
-    Field(
-        min_length=1,
-        max_length=128,
-        pattern=anchored(IDENTIFIER),
-        json_schema_extra={"pattern": document_pattern(IDENTIFIER)},
-    ),
+    Field(min_length=1, max_length=128, pattern=anchored(IDENTIFIER)),
 ]
+
+
+def _whole_number(value: Any) -> Any:
+    """JSON Schema's ``integer``: a number with no fraction (``370.0`` too), never a string or a bool."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+LifetimeSeconds = Annotated[
+    StrictInt, Field(ge=1, le=LONGEST_LIFETIME_SECONDS), BeforeValidator(_whole_number)
+]
+GraceSeconds = Annotated[StrictInt, Field(ge=0, le=604_800), BeforeValidator(_whole_number)]
 
 
 class StrictBody(BaseModel):
@@ -175,8 +182,8 @@ class CreateKeyRequest(KeyFieldRules):
         "the deploy's maximum lifetime from now.",
         json_schema_extra=_document(format="date-time"),
     )
-    expires_in_seconds: StrictInt | None = Field(
-        default=None, ge=1, le=LONGEST_LIFETIME_SECONDS, description="At most the deploy's maximum lifetime."
+    expires_in_seconds: LifetimeSeconds | None = Field(
+        default=None, description="At most the deploy's maximum lifetime."
     )
     service_account_id: StrictStr | None = Field(
         default=None,
@@ -252,10 +259,8 @@ class UpdateKeyRequest(KeyFieldRules):
 
 
 class RotateKeyRequest(StrictBody):
-    grace_period_seconds: StrictInt = Field(
+    grace_period_seconds: GraceSeconds = Field(
         default=0,
-        ge=0,
-        le=604_800,
         description="0 revokes the old key now; otherwise it stays valid this long (never past its expiry).",
     )
 
