@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.hardening import record_figures, scale
+from tests.support.hardening import record_figures, scale
 
 pytestmark = pytest.mark.e2e
 

@@ -1,5 +1,6 @@
-"""API.md's authorization rules 1-6, each on every route it concerns: create, list, get, patch,
-suspend, activate, revoke, rotate and delete.
+"""The authorization rules 1-6 of docs/api-reference.md, each on every route it concerns: create,
+list, get, patch, suspend, activate, revoke, rotate and delete. API keys that act on keys hold the
+management scopes (``keys:read``, ``keys:write``) next to the product scopes ``read`` and ``write``.
 
 The rules run on moto and on DynamoDB Local; the full matrix is test_authorization_matrix.py.
 """

@@ -1,8 +1,8 @@
 """Tenancy, property-based: over random tenants, owners, roles, scopes, environments and routes, no
 principal ever reads or changes a key it may not.
 
-The expected visibility is modelled here from the rules in keysmith.domain.policy's docstring (API.md's
-rules 1-6), independently of ``policy.visible``:
+The expected visibility is modelled here from the rules in keysmith.domain.policy's docstring (the
+rules 1-6 of docs/api-reference.md), independently of ``policy.visible``:
 - another tenant's key: never (404, never 403 or 409, which would tell it exists);
 - an environment-restricted API key: only keys of its environment;
 - an admin session: every key of its tenant;
