@@ -1,8 +1,9 @@
 """schemathesis hooks for tests/e2e/test_schemathesis.py (loaded through SCHEMATHESIS_HOOKS).
 
-The document states every rule it can; three kinds of value depend on the server's state or clock
-and no schema can name them: a key id that exists, a cursor the server issued for this listing, and
-an expiry in the future. For schema-valid (positive) cases, these hooks put real ones in, as a
+The document states every rule it can; four kinds of value depend on the server's state or clock
+and no schema can name them: a key id that exists, a cursor the server issued for this listing, an
+expiry in the future, and an Idempotency-Key not yet used with another body. For schema-valid
+(positive) cases, these hooks put real ones in, as a
 schemathesis user supplies real identifiers; negative cases are sent as generated.
 """
 
@@ -12,6 +13,7 @@ import json
 import os
 import random
 import time
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,5 +64,9 @@ def before_call(ctx: Any, case: Any, **kwargs: Any) -> None:
         else:
             query.pop("cursor")
         case.query = query
+    headers = dict(case.headers or {})
+    for name in [n for n in headers if n.lower() == "idempotency-key"]:
+        headers[name] = uuid.uuid4().hex
+        case.headers = headers
     if isinstance(case.body, dict) and isinstance(case.body.get("expires_at"), str):
         case.body = {**case.body, "expires_at": _future()}
