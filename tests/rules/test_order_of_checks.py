@@ -45,7 +45,10 @@ BAD_REQUESTS: dict[str, list[tuple[dict[str, Any], int]]] = {
     ],
     "list": [({"query": {"limit": "0"}}, 400), ({"query": {"cursor": "0"}}, 400)],
 }
-OVERSIZED = {"body": '{"name": "' + "x" * 17_000 + '"}', "headers": {"content-type": "text/plain"}}
+OVERSIZED: dict[str, Any] = {
+    "body": '{"name": "' + "x" * 17_000 + '"}',
+    "headers": {"content-type": "text/plain"},
+}
 PRODUCT_ONLY = ["read", "write"]  # no management scope: no right on this API
 
 
