@@ -106,6 +106,7 @@ def test_schemathesis_finds_nothing(local_server: str, caller: Caller) -> None:
     token, target_body = caller(local_server)
     name = caller.__name__
     cases, failures, output = run(local_server, token, target_body, "--exclude-path", "/v1/verify")
+    # verify lives on the internal API: under /internal on the local server
     verify_cases, verify_failures, verify_output = run(
         local_server,
         token,
@@ -114,6 +115,8 @@ def test_schemathesis_finds_nothing(local_server: str, caller: Caller) -> None:
         "/v1/verify",
         "--exclude-checks",
         AUTHENTICATION_CHECKS,
+        "--url",
+        f"{local_server}/internal",
     )
     print(
         f"schemathesis {name}: {cases} cases, {failures} failures; POST /v1/verify: {verify_cases} cases, "
