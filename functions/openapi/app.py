@@ -27,13 +27,14 @@ from keysmith.http.answers import (
 HERE = Path(__file__).parent
 
 
+@cache
 def _document() -> str:
+    """The committed document with this deploy's scopes, made on the first request for it."""
     document = json.loads((HERE / "openapi.json").read_text(encoding="utf-8"))
     document["components"]["schemas"]["Scope"] = scope_schema(wiring.settings().allowed_scopes)
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-DOCUMENT = _document()
 PAGE_ROUTE, ASSET_ROUTE = "GET /v1/docs", "GET /v1/docs/{asset}"
 
 # The page may load scripts, styles, images and data from this origin only; nothing may frame it.
@@ -86,4 +87,4 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
             return _served(request_id, _text(file), content_type, 86_400)
     except OSError as error:  # a build without `make setup`: answered 500, logged with its cause
         return problem_result(problem_for(error), path, request_id)
-    return json_text_result(200, DOCUMENT, request_id, {"Cache-Control": "public, max-age=300"})
+    return json_text_result(200, _document(), request_id, {"Cache-Control": "public, max-age=300"})
