@@ -17,8 +17,11 @@ PORT ?= 3000
 FUNCTION ?=
 EVENT ?=
 
-.PHONY: setup docs-assets dev test lint typecheck validate unit integration e2e packaging client openapi \
-	invoke bench fuzz security clean console-screenshots
+.PHONY: help setup docs-assets dev test lint typecheck validate unit integration e2e packaging client \
+	openapi invoke bench fuzz security clean console-screenshots
+
+help:  ## this list
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
 
 ## Installation -------------------------------------------------------------
 $(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt
@@ -75,32 +78,32 @@ $(DOCS_ASSETS)/swagger-ui-bundle.js: swagger-ui/package.json swagger-ui/package-
 
 docs-assets: $(DOCS_ASSETS)/swagger-ui-bundle.js
 
-setup: $(VENV)/.installed $(SAM_VENV)/.installed local/node_modules/.installed $(CHROMIUM) console/node_modules/.installed docs-assets
+setup: $(VENV)/.installed $(SAM_VENV)/.installed local/node_modules/.installed $(CHROMIUM) console/node_modules/.installed docs-assets  ## install the virtualenvs, npm packages, Chromium and the docs page's assets
 
 ## Local development ----------------------------------------------------------
-dev: $(VENV)/.installed local/node_modules/.installed docs-assets
+dev: $(VENV)/.installed local/node_modules/.installed docs-assets  ## the local server on :3000 (PORT=...) with DynamoDB Local
 	$(PY) -m local.server --port $(PORT)
 
-invoke: $(VENV)/.installed local/node_modules/.installed
+invoke: $(VENV)/.installed local/node_modules/.installed  ## one function with one event: FUNCTION=... EVENT=... (marks its keys)
 	$(PY) -m local.invoke $(FUNCTION) $(EVENT)
 
 # the console's screenshots in docs/ (the console itself needs no build: see functions/console/app.py)
 console-screenshots: setup
 	$(PY) -m tests.e2e.browser.screenshots
 
-openapi: $(VENV)/.installed
+openapi: $(VENV)/.installed  ## regenerate functions/openapi/openapi.json
 	PYTHONPATH=layers/common $(PY) -m local.openapi --write
 
 ## Checks ---------------------------------------------------------------------
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed  ## ruff, ruff format --check, import-linter
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	PYTHONPATH=layers/common:. $(VENV)/bin/lint-imports
 
-typecheck: $(VENV)/.installed
+typecheck: $(VENV)/.installed  ## mypy
 	$(VENV)/bin/mypy layers/common/keysmith functions local tests
 
-validate: $(SAM_VENV)/.installed
+validate: $(SAM_VENV)/.installed  ## sam validate --lint (telemetry off)
 	$(SAM) validate --lint --template template.yaml --region us-east-1
 
 unit: $(VENV)/.installed
@@ -123,11 +126,11 @@ client: $(CLIENT_VENV)/.installed $(VENV)/.installed local/node_modules/.install
 
 # checkov on the template (every skip carries its reason there; --skip-download: it asks no server for
 # guideline links, this machine has no network), bandit on the code: medium and up fail
-security: $(SEC_VENV)/.installed
+security: $(SEC_VENV)/.installed  ## checkov and bandit
 	$(SEC_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml
 	$(SEC_VENV)/bin/bandit --quiet --recursive --severity-level medium layers functions local client/src
 
-test: setup lint typecheck validate security client
+test: setup lint typecheck validate security client  ## every check: lint, types, template, security, all tests, schemathesis
 	$(PY) -m tests.support.figures --reset
 	SAM_CLI=$(SAM) $(PY) -m pytest -q -n 2 --dist loadfile
 	$(PY) -m tests.support.figures
@@ -136,14 +139,15 @@ test: setup lint typecheck validate security client
 # load); each prints its figures, and the table at the end must show no 5xx and nothing lost.
 FUZZ_SUITES := tests/routes/every_route/test_store_faults.py tests/rules/test_hostile_*.py \
 	tests/rules/test_secrets.py tests/rules/test_tenancy_properties.py \
-	tests/routes/create_key/test_idempotency_key.py tests/e2e/test_schema_fuzz.py tests/e2e/test_load.py
-fuzz: setup
+	tests/routes/create_key/test_idempotency_key.py tests/e2e/test_schema_fuzz.py tests/e2e/test_schemathesis.py \
+	tests/e2e/test_load.py
+fuzz: setup  ## the hardening suites at full length (schemathesis: 3,000+ cases per caller)
 	$(PY) -m tests.support.figures --reset
 	KEYSMITH_FUZZ=1 $(PY) -m pytest -q -n 2 --dist loadfile $(FUZZ_SUITES)
 	$(PY) -m tests.support.figures
 
-bench: $(VENV)/.installed local/node_modules/.installed
+bench: $(VENV)/.installed local/node_modules/.installed  ## benchmark figures
 	$(PY) -m bench.run
 
-clean:
+clean:  ## remove build and tool caches
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache

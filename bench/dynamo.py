@@ -26,7 +26,8 @@ from local.invocation import Invoker, started
 from local.placeholders import SessionSpec
 from local.stack import LocalStack
 
-# DESIGN.md's budget: DynamoDB requests per operation in the steady state, for a session caller
+# The request budget (docs/api-reference.md): DynamoDB requests per operation in the steady
+# state, for a session caller
 # (an API-key caller adds the one read of its own key). Rotate's transaction copies the old key's
 # settings, so it reads that key first (as tests/rules/test_request_budget.py counts it).
 BUDGET: dict[str, dict[str, int]] = {

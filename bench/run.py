@@ -6,7 +6,8 @@ with every figure beside its floor and the targets:
 - warm_verify: CPU per warm authorizer verification, DynamoDB answered in-process, vs one raw
   get_item on the same answer plus one SHA-256 (target <= 1.25x);
 - verify_latency: p50/p99 of the verify handler vs raw get_item against DynamoDB Local (p50 <= 1.3x);
-- ddb_requests: DynamoDB requests per operation, counted at the client (DESIGN.md's budget);
+- ddb_requests: DynamoDB requests per operation, counted at the client (the request budget
+  of docs/api-reference.md);
 - memory: max RSS of the verification process vs the floor process;
 - cost: what 1,000,000 verifications cost on AWS list prices through verify and through the
   authorizer, from the figures above (bench.cost), beside Clerk's published price.

@@ -54,7 +54,14 @@ class Invoker:
         token = self.mint(owner)
         scopes = [s for s in os.environ.get("ALLOWED_SCOPES", "read").split(",") if s]
         status, body = self.call_route(
-            "POST", "/v1/api-keys", token, {"name": f"make invoke: {plan.label}", "scopes": scopes}
+            "POST",
+            "/v1/api-keys",
+            token,
+            {
+                "name": f"make invoke: {plan.label}",
+                "scopes": scopes,
+                "metadata": {"created_by_make_invoke": "true"},  # tells them apart in the dev table
+            },
         )
         if status != 201:
             raise InvokeError(f"creating key {plan.label!r} answered {status}: {json.dumps(body)}")

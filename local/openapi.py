@@ -37,6 +37,9 @@ def load_function(folder: str) -> ModuleType:
 def generate() -> dict[str, Any]:
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
+    from keysmith.http.answers import scope_schema
+    from keysmith.settings import DEFAULT_ALLOWED_SCOPES
+
     app = APIGatewayHttpResolver(enable_validation=True)
     folders = (p.name for p in (ROOT / "functions").iterdir() if (p / "app.py").exists())
     for folder in sorted(f for f in folders if f != "openapi"):  # it serves this document
@@ -58,8 +61,11 @@ def generate() -> dict[str, Any]:
     }
     document["security"] = [{"bearer": []}]
     openapi_docs.annotate(document)
+    # the default deploy's scopes; the openapi function serves its own deploy's (functions/openapi)
+    document["components"]["schemas"]["Scope"] = scope_schema(DEFAULT_ALLOWED_SCOPES)
     _drop_framework_validation_answers(document)
     _add_referenced_models(document)
+    _no_body_for_204(document)
     return document
 
 
@@ -99,6 +105,15 @@ def _drop_framework_validation_answers(document: dict[str, Any]) -> None:
         schemas.pop("HTTPValidationError", None)
         if "#/components/schemas/ValidationError" not in json.dumps({**document["paths"], **schemas}):
             schemas.pop("ValidationError", None)
+
+
+def _no_body_for_204(document: dict[str, Any]) -> None:
+    """A 204 answer has no body: Powertools documents the handler's return type for it anyway."""
+    for item in document["paths"].values():
+        for operation in item.values():
+            no_content = operation.get("responses", {}).get("204")
+            if no_content is not None:
+                no_content.pop("content", None)
 
 
 def render(document: dict[str, Any]) -> str:

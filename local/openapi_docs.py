@@ -61,13 +61,21 @@ class VerifyRequest(_Closed):
     )
     client_ip: str | None = Field(
         default=None,
-        description="IPv4 or IPv6 address of the request being checked (422 otherwise); "
+        json_schema_extra=lambda schema: schema.update(
+            anyOf=[
+                {"type": "string", "format": "ipv4"},
+                {"type": "string", "format": "ipv6", "pattern": "^[0-9A-Fa-f:.]+$"},
+                {"type": "null"},
+            ]
+        ),
+        description="IPv4 or IPv6 address (no zone id) of the request being checked (422 otherwise); "
         "default: the verify request's own source IP. Recorded as last_used_ip.",
     )
     user_agent: str | None = Field(
         default=None,
         description="User agent of the request being checked; default: the verify request's own. "
-        "Recorded (its first 512 characters) as last_used_user_agent.",
+        "Recorded as last_used_user_agent without control or formatting characters (its first 512 "
+        "characters).",
     )
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from keysmith import wiring
 from keysmith.clock import parse_rfc3339
-from keysmith.domain import idempotency
+from keysmith.domain import idempotency, policy
 from keysmith.domain.create import NewKey
 from keysmith.http.request_guard import header
 from keysmith.http.resolver_entry import (
@@ -85,4 +85,6 @@ def create_key(
     return json_response(200, to_api(record, wiring.now()), {"Idempotent-Replayed": "true"})
 
 
-handler = lambda_handler(router, body=REQUIRED_BODY, secret=True, metric="KeysCreated")
+handler = lambda_handler(
+    router, rights=policy.may_create_keys, body=REQUIRED_BODY, secret=True, metric="KeysCreated"
+)

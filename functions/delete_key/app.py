@@ -1,6 +1,7 @@
 """DELETE /v1/api-keys/{id}: remove a suspended, revoked or expired key (one conditional write)."""
 
 from keysmith import wiring
+from keysmith.domain import policy
 from keysmith.http.resolver_entry import Response, current_principal, lambda_handler, new_router, route_doc
 
 router = new_router()
@@ -23,4 +24,4 @@ def delete_key(id: str) -> Response[str]:
     return Response(status_code=204, body="")
 
 
-handler = lambda_handler(router, metric="KeysDeleted")
+handler = lambda_handler(router, rights=policy.may_change_keys, metric="KeysDeleted")

@@ -1,6 +1,7 @@
 """GET /v1/api-keys/{id}: one key the caller may see (others, and other tenants', are 404)."""
 
 from keysmith import wiring
+from keysmith.domain import policy
 from keysmith.http.resolver_entry import (
     Response,
     answer,
@@ -22,4 +23,4 @@ def get_key(id: str) -> Response[str]:
     return key_response(wiring.key_query().get(current_principal(router), id))
 
 
-handler = lambda_handler(router)
+handler = lambda_handler(router, rights=policy.may_read_keys)

@@ -1,8 +1,11 @@
-"""GET /v1/api-keys: the keys the caller may see, newest first, one index query per page."""
+"""GET /v1/api-keys: the keys the caller may see, newest first, in filled pages (a bounded number
+of index queries per page: ``keysmith.store.listing``)."""
 
+import re
 from typing import Annotated
 
 from keysmith import wiring
+from keysmith.domain import policy
 from keysmith.domain.grammar import IDENTIFIER, anchored
 from keysmith.domain.query import ListFilter
 from keysmith.http.resolver_entry import (
@@ -19,6 +22,7 @@ from keysmith.http.views import to_api
 
 router = new_router()
 ID_PATTERN = anchored(IDENTIFIER)
+CURSOR = re.compile(r"[A-Za-z0-9_-]+")  # the text of a cursor: URL-safe base64 without padding
 
 
 @router.get(
@@ -33,7 +37,15 @@ ID_PATTERN = anchored(IDENTIFIER)
 )
 def list_keys(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(min_length=1, max_length=1024)] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=1024,
+            pattern=anchored(CURSOR),
+            description="The next_cursor of the previous page, as given (opaque; bound to these filters).",
+        ),
+    ] = None,
     status: Annotated[ListStatus | None, Query()] = None,
     owner_type: Annotated[OwnerType | None, Query()] = None,
     owner_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
@@ -48,4 +60,4 @@ def list_keys(
     return json_response(200, {"items": [to_api(r, now) for r in page.records], "next_cursor": page.cursor})
 
 
-handler = lambda_handler(router)
+handler = lambda_handler(router, rights=policy.may_read_keys)

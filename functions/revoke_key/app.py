@@ -1,6 +1,7 @@
 """POST /v1/api-keys/{id}/revoke: an active or suspended key stops working for good (one write)."""
 
 from keysmith import wiring
+from keysmith.domain import policy
 from keysmith.http.resolver_entry import (
     Response,
     current_principal,
@@ -18,4 +19,4 @@ def revoke_key(id: str) -> Response[str]:
     return key_response(wiring.lifecycle().revoke(current_principal(router), id))
 
 
-handler = lambda_handler(router, metric="KeysRevoked")
+handler = lambda_handler(router, rights=policy.may_change_keys, metric="KeysRevoked")

@@ -4,6 +4,7 @@ after a grace period (one read and one transaction). The plaintext is in this re
 from typing import Annotated
 
 from keysmith import wiring
+from keysmith.domain import policy
 from keysmith.http.resolver_entry import (
     OPTIONAL_BODY,
     Body,
@@ -17,6 +18,7 @@ from keysmith.http.resolver_entry import (
 from keysmith.http.schemas import CreatedApiKey, RotateKeyRequest, json_content
 
 router = new_router()
+NO_GRACE = RotateKeyRequest()  # no body: revoke the old key at once
 
 
 @router.post(
@@ -24,7 +26,8 @@ router = new_router()
     summary="Rotate an API key",
     description=(
         "Answers the successor with its plaintext `key`, shown once (Cache-Control: no-store). "
-        "The body is optional. A key that already has a successor answers 409 `conflict`."
+        "The body is optional (absent: grace 0); when sent it is a JSON object, never null. A key "
+        "that already has a successor answers 409 `conflict`."
     ),
     operation_id="rotateApiKey",
     tags=["api-keys"],
@@ -36,11 +39,12 @@ router = new_router()
         **problem_responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
     },
 )
-def rotate_key(id: str, body: Annotated[RotateKeyRequest | None, Body()] = None) -> Response[str]:
+def rotate_key(id: str, body: Annotated[RotateKeyRequest, Body()] = NO_GRACE) -> Response[str]:
     principal = current_principal(router)
-    grace = body.grace_period_seconds if body is not None else 0
-    record, plaintext = wiring.lifecycle().rotate(principal, id, grace)
+    record, plaintext = wiring.lifecycle().rotate(principal, id, body.grace_period_seconds)
     return key_response(record, 201, plaintext)
 
 
-handler = lambda_handler(router, body=OPTIONAL_BODY, secret=True, metric="KeysRotated")
+handler = lambda_handler(
+    router, rights=policy.may_create_keys, body=OPTIONAL_BODY, secret=True, metric="KeysRotated"
+)

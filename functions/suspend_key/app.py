@@ -1,6 +1,7 @@
 """POST /v1/api-keys/{id}/suspend: an active key stops working until activated (one write)."""
 
 from keysmith import wiring
+from keysmith.domain import policy
 from keysmith.http.resolver_entry import (
     Response,
     current_principal,
@@ -20,4 +21,4 @@ def suspend_key(id: str) -> Response[str]:
     return key_response(wiring.lifecycle().suspend(current_principal(router), id))
 
 
-handler = lambda_handler(router, metric="KeysSuspended")
+handler = lambda_handler(router, rights=policy.may_change_keys, metric="KeysSuspended")

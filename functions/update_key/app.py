@@ -4,6 +4,7 @@ from typing import Annotated
 
 from keysmith import wiring
 from keysmith.clock import parse_rfc3339
+from keysmith.domain import policy
 from keysmith.domain.lifecycle import KeyChanges
 from keysmith.http.resolver_entry import (
     REQUIRED_BODY,
@@ -46,4 +47,4 @@ def update_key(id: str, body: Annotated[UpdateKeyRequest, Body()]) -> Response[s
     return key_response(record)
 
 
-handler = lambda_handler(router, body=REQUIRED_BODY, metric="KeysUpdated")
+handler = lambda_handler(router, rights=policy.may_change_keys, body=REQUIRED_BODY, metric="KeysUpdated")

@@ -73,7 +73,7 @@ def test_an_admin_condition_is_the_tenant_and_an_environment_key_adds_its_enviro
         tenant_id="acme",
         owner_type=SERVICE_ACCOUNT,
         owner_id="sa",
-        scopes=frozenset({"write"}),
+        scopes=frozenset({"write", "keys:write"}),
         key_id="k",
         environment_id="env_prod",
     )
@@ -120,7 +120,7 @@ def test_patch_expiry_puts_the_lifetime_bound_in_the_condition() -> None:
     changes = KeyChanges(given=frozenset({"expires_at"}), expires_at=NOW + 5 * DAY + 0.9)
     lifecycle(store, max_key_lifetime_days=30).update(ALICE, KEY_ID, changes)
     update = store.updates[0]
-    assert update["condition"].endswith("AND (created_at >= :earliest)")
+    assert "AND (created_at >= :earliest)" in update["condition"]
     expires = float(int(NOW + 5 * DAY + 0.9))  # truncated to the second
     assert update["values"][":earliest"] == {"N": repr(expires - 30 * DAY)}
     assert update["set_values"]["ttl"] == {"N": str(int(expires) + 30 * DAY)}
@@ -162,7 +162,7 @@ def test_write_scope_and_id_shape_are_checked_before_any_io() -> None:
         tenant_id="acme",
         owner_type=USER,
         owner_id="alice",
-        scopes=frozenset({"read"}),
+        scopes=frozenset({"read", "keys:read"}),
         key_id="k",
     )
     with pytest.raises(Problem) as refused:
@@ -257,7 +257,7 @@ def test_a_user_owned_api_key_may_not_rotate_even_before_any_read() -> None:
         tenant_id="acme",
         owner_type=USER,
         owner_id="alice",
-        scopes=frozenset({"read", "write"}),
+        scopes=frozenset({"read", "write", "keys:read", "keys:write"}),
         key_id="k",
     )
     with pytest.raises(Problem) as refused:

@@ -75,7 +75,7 @@ def test_configured_claim_names_are_used() -> None:
         tenant_claim="org",
         roles_claim="groups",
     )
-    token = sign(claims(tenant_id=None, roles=None, org="globex", groups="admin billing"))
+    token = sign(claims(tenant_id=None, roles=None, org="globex", groups=["admin", "billing"]))
     principal = verifier(settings).verify(token)
     assert principal.tenant_id == "globex" and principal.roles == {"admin", "billing"}
 

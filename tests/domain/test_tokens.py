@@ -1,4 +1,4 @@
-"""The key format of API.md: prefix, 43-character base62 body, 6-character CRC32 checksum."""
+"""The key format of docs/api-reference.md: prefix, 43-character base62 body, 6-character CRC32 checksum."""
 
 from __future__ import annotations
 

@@ -27,7 +27,9 @@ def test_the_lifecycle_walkthrough(
     client: Client, session_token: Callable[..., str], create_key: Callable[..., dict[str, Any]]
 ) -> None:
     token = session_token("alice", tenant())
-    key = create_key(token, name="CI deploy", scopes=["read", "write"], expires_in_seconds=86_400)
+    key = create_key(
+        token, name="CI deploy", scopes=["read", "write", "keys:read"], expires_in_seconds=86_400
+    )
     path = f"/v1/api-keys/{key['id']}"
 
     patched = client.request(

@@ -161,7 +161,7 @@ def test_handler_imports_from_the_built_artifacts_alone(
         assert all(_under(f, [sam_build.layer_python]) for f in keysmith_files)
 
 
-# DESIGN.md: the verification hot path is imported lean, cold start being a product feature.
+# The verification hot path is imported lean, cold start being a product feature.
 LEAN_FUNCTIONS = ("AuthorizerFunction", "VerifyFunction")
 HEAVY_MODULES = ("pydantic", "pydantic_core", "aws_lambda_powertools.event_handler", "aws_xray_sdk")
 
@@ -278,7 +278,10 @@ def test_function_folder_holds_only_its_handler(function: FunctionSpec, sam_buil
     folder = sam_build.function_dir(function.logical_id)
     assert folder.is_dir(), f"sam build made no folder for {function.logical_id}"
     shipped = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
-    allowed = {f"{function.module}.py"} | ALLOWED_EXTRA_FILES.get(function.logical_id, set())
+    # requirements.txt: a comment-only file that tells sam build the function needs nothing of its own
+    allowed = {f"{function.module}.py", "requirements.txt"} | ALLOWED_EXTRA_FILES.get(
+        function.logical_id, set()
+    )
     assert shipped == allowed, f"{function.logical_id} ships {sorted(shipped - allowed)} beyond {allowed}"
 
 

@@ -203,7 +203,7 @@ def _actions(logical_id: str) -> set[str]:
 
 
 def test_table_access_per_function() -> None:
-    """What each operation does to the table (see DESIGN.md's request budget)."""
+    """What each operation does to the table (see the request budget in docs/api-reference.md)."""
     authenticate = {"dynamodb:GetItem", "dynamodb:UpdateItem"}  # an API-key caller: read + last-used
     assert _actions("ListKeysFunction") == authenticate | {"dynamodb:Query"}
     assert _actions("CreateKeyFunction") == authenticate | {"dynamodb:PutItem"}

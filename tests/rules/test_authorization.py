@@ -1,5 +1,6 @@
-"""API.md's authorization rules 1-6, each on every route it concerns: create, list, get, patch,
-suspend, activate, revoke, rotate and delete.
+"""The authorization rules 1-6 of docs/api-reference.md, each on every route it concerns: create,
+list, get, patch, suspend, activate, revoke, rotate and delete. API keys that act on keys hold the
+management scopes (``keys:read``, ``keys:write``) next to the product scopes ``read`` and ``write``.
 
 The rules run on moto and on DynamoDB Local; the full matrix is test_authorization_matrix.py.
 """
@@ -17,6 +18,9 @@ from tests.support.client import Client as Api
 ROUTES = ("create", "list", "get", "patch", "suspend", "activate", "revoke", "rotate", "delete")
 CHANGES = ROUTES[3:]
 SUCCESS = {"create": 201, "list": 200, "get": 200, "rotate": 201, "delete": 204}
+# A caller key's scopes: the product scopes plus the management scopes that let it act on keys.
+MANAGES = ["read", "write", "keys:read", "keys:write"]
+READS = ["read", "keys:read"]
 
 
 def prepare(api: Api, admin: str, route: str, target: str) -> None:
@@ -107,7 +111,7 @@ def test_rule_2_an_admin_sees_and_changes_every_key_of_its_tenant(api: Api, rout
         assert reply.body["created_by"] == {"type": "user", "id": "root"}
 
 
-@pytest.mark.parametrize("scopes", [["read"], ["read", "write"]])
+@pytest.mark.parametrize("scopes", [READS, MANAGES])
 def test_rule_3_a_user_key_cannot_mint_keys_for_its_person_not_even_by_rotation(
     api: Api, scopes: list[str]
 ) -> None:
@@ -122,9 +126,9 @@ def test_rule_3_a_user_key_cannot_mint_keys_for_its_person_not_even_by_rotation(
 
 
 @pytest.mark.parametrize("route", CHANGES)
-def test_rule_3_a_user_key_with_write_still_changes_its_persons_keys(api: Api, route: str) -> None:
+def test_rule_3_a_user_key_with_keys_write_still_changes_its_persons_keys(api: Api, route: str) -> None:
     alice, admin = api.session("alice", "acme"), api.session("root", "acme", ["admin"])
-    pat = api.created_key(alice, scopes=["read", "write"])["key"]
+    pat = api.created_key(alice, scopes=MANAGES)["key"]
     target = api.created_key(alice)["id"]
     prepare(api, admin, route, target)
     expected = 403 if route == "rotate" else SUCCESS.get(route, 200)
@@ -132,9 +136,9 @@ def test_rule_3_a_user_key_with_write_still_changes_its_persons_keys(api: Api, r
 
 
 @pytest.mark.parametrize("route", ROUTES)
-def test_rule_4_a_service_account_key_with_write_acts_on_its_own_account(api: Api, route: str) -> None:
+def test_rule_4_a_service_account_key_with_keys_write_acts_on_its_own_account(api: Api, route: str) -> None:
     admin = api.session("root", "acme", ["admin"])
-    writer = api.created_key(admin, service_account_id="sa_ci", scopes=["read", "write"])["key"]
+    writer = api.created_key(admin, service_account_id="sa_ci", scopes=MANAGES)["key"]
     target = api.created_key(admin, service_account_id="sa_ci")["id"]
     prepare(api, admin, route, target)
     reply = call(api, writer, route, target, {"service_account_id": "sa_ci"})
@@ -146,7 +150,7 @@ def test_rule_4_a_service_account_key_with_write_acts_on_its_own_account(api: Ap
 @pytest.mark.parametrize("route", ROUTES)
 def test_rule_4_a_service_account_key_cannot_touch_another_account(api: Api, route: str) -> None:
     admin = api.session("root", "acme", ["admin"])
-    writer = api.created_key(admin, service_account_id="sa_ci", scopes=["read", "write"])["key"]
+    writer = api.created_key(admin, service_account_id="sa_ci", scopes=MANAGES)["key"]
     other = api.created_key(admin, service_account_id="sa_other")["id"]
     prepare(api, admin, route, other)
     reply = call(api, writer, route, other, {"service_account_id": "sa_other"})
@@ -162,7 +166,7 @@ def test_rule_4_a_service_account_key_cannot_touch_another_account(api: Api, rou
 @pytest.mark.parametrize("route", ["create", "patch", "rotate"])
 def test_rule_5_scopes_must_be_within_the_callers(api: Api, route: str) -> None:
     admin = api.session("root", "acme", ["admin"])
-    writer = api.created_key(admin, service_account_id="sa_ci", scopes=["write"])["key"]
+    writer = api.created_key(admin, service_account_id="sa_ci", scopes=["write", "keys:write"])["key"]
     wide = api.created_key(admin, service_account_id="sa_ci", scopes=["read", "write"])["id"]
     narrow = api.created_key(admin, service_account_id="sa_ci", scopes=["write"])["id"]
     wider = {"scopes": ["read", "write"]}
@@ -205,9 +209,9 @@ def test_rule_6_other_tenants_keys_are_404_even_for_an_admin(api: Api, route: st
 @pytest.mark.parametrize("route", ROUTES[1:])
 def test_an_environment_restricted_key_acts_only_inside_its_environment(api: Api, route: str) -> None:
     admin = api.session("root", "acme", ["admin"])
-    scoped = api.created_key(
-        admin, service_account_id="sa_ci", scopes=["read", "write"], environment_id="env_prod"
-    )["key"]
+    scoped = api.created_key(admin, service_account_id="sa_ci", scopes=MANAGES, environment_id="env_prod")[
+        "key"
+    ]
     inside = api.created_key(admin, service_account_id="sa_ci", environment_id="env_prod")["id"]
     outside = api.created_key(admin, service_account_id="sa_ci")["id"]
     prepare(api, admin, route, inside)
@@ -226,7 +230,7 @@ PROBLEM = "application/problem+json"
 
 def test_a_key_authenticates_as_its_owner(api: Api) -> None:
     session = api.session("u_1", "acme")
-    key = api.created_key(session, scopes=["read"])["key"]
+    key = api.created_key(session, scopes=READS)["key"]
     mine = api.created_key(session, name="other")
     reply = api.request("GET", f"/v1/api-keys/{mine['id']}", token=key)
     assert reply.status == 200
@@ -244,7 +248,7 @@ def test_rule_1_a_user_sees_only_their_own_keys(api: Api) -> None:
 def test_rule_2_an_admin_sees_the_tenant_and_creates_service_account_keys(api: Api) -> None:
     alice, admin = api.session("alice", "acme"), api.session("root", "acme", ["admin"])
     alices = api.created_key(alice)
-    service = api.created_key(admin, service_account_id="sa_billing", scopes=["read", "write"])
+    service = api.created_key(admin, service_account_id="sa_billing", scopes=MANAGES)
     assert service["owner"] == {"type": "service_account", "id": "sa_billing"}
     assert service["created_by"] == {"type": "user", "id": "root"}
     assert api.request("GET", f"/v1/api-keys/{alices['id']}", token=admin).status == 200
@@ -268,7 +272,7 @@ def test_rule_2_a_non_admin_cannot_create_service_account_keys(api: Api) -> None
 
 
 def test_rule_3_a_user_key_cannot_mint_keys(api: Api) -> None:
-    key = api.created_key(api.session("alice", "acme"), scopes=["read", "write"])["key"]
+    key = api.created_key(api.session("alice", "acme"), scopes=MANAGES)["key"]
     reply = api.request("POST", "/v1/api-keys", token=key, json_body={"name": "minted"})
     assert reply.status == 403
     assert reply.header("Content-Type") == PROBLEM
@@ -276,8 +280,8 @@ def test_rule_3_a_user_key_cannot_mint_keys(api: Api) -> None:
 
 def test_rule_4_a_service_account_key_with_write_creates_for_itself(api: Api) -> None:
     admin = api.session("root", "acme", ["admin"])
-    writer = api.created_key(admin, service_account_id="sa_ci", scopes=["read", "write"])["key"]
-    reader = api.created_key(admin, service_account_id="sa_ci", scopes=["read"])["key"]
+    writer = api.created_key(admin, service_account_id="sa_ci", scopes=MANAGES)["key"]
+    reader = api.created_key(admin, service_account_id="sa_ci", scopes=READS)["key"]
     made = api.created_key(writer, name="child")
     assert made["owner"] == {"type": "service_account", "id": "sa_ci"}
     assert made["created_by"]["type"] == "api_key"
@@ -291,7 +295,7 @@ def test_rule_4_a_service_account_key_with_write_creates_for_itself(api: Api) ->
 
 def test_rule_5_scopes_must_be_a_subset_of_the_callers(api: Api) -> None:
     admin = api.session("root", "acme", ["admin"])
-    writer = api.created_key(admin, service_account_id="sa_ci", scopes=["write"])["key"]
+    writer = api.created_key(admin, service_account_id="sa_ci", scopes=["write", "keys:write"])["key"]
     reply = api.request(
         "POST", "/v1/api-keys", token=writer, json_body={"name": "x", "scopes": ["read", "write"]}
     )

@@ -23,7 +23,7 @@ from keysmith.store.client import client_config
 from local.ddb import make_client
 from local.sessions import SessionSigner
 from tests.helpers import build_parts, test_settings
-from tests.rules.test_authorization import ROUTES, assert_status, call, listed, prepare
+from tests.rules.test_authorization import MANAGES, READS, ROUTES, assert_status, call, listed, prepare
 from tests.support.client import Client as Api
 from tests.support.inprocess import create_table
 
@@ -119,10 +119,10 @@ def build_world(client: Any, name: str, signer: SessionSigner) -> World:
     t["admin"] = api.session("root", "acme", ["admin"])
     t["globex_admin"] = api.session("root", "globex", ["admin"])
     t["globex_alice"] = api.session("alice", "globex")
-    t["alice_ro"] = api.created_key(t["alice"], scopes=["read"])["key"]
-    t["alice_rw"] = api.created_key(t["alice"], scopes=["read", "write"])["key"]
-    rw = ["read", "write"]
-    t["sa_ro"] = api.created_key(t["admin"], service_account_id="sa_ci", scopes=["read"])["key"]
+    t["alice_ro"] = api.created_key(t["alice"], scopes=READS)["key"]
+    t["alice_rw"] = api.created_key(t["alice"], scopes=MANAGES)["key"]
+    rw = MANAGES
+    t["sa_ro"] = api.created_key(t["admin"], service_account_id="sa_ci", scopes=READS)["key"]
     t["sa_rw"] = api.created_key(t["admin"], service_account_id="sa_ci", scopes=rw)["key"]
     t["sa_other_rw"] = api.created_key(t["admin"], service_account_id="sa_other", scopes=rw)["key"]
     t["sa_env_rw"] = api.created_key(

@@ -1,5 +1,6 @@
-"""DESIGN's request budget, counted at the DynamoDB client on moto and on DynamoDB Local: get 1
-read, a list page 1 query, create 1 write, each state change 1 conditional write and no read,
+"""The request budget (docs/api-reference.md), counted at the DynamoDB client on moto and on
+DynamoDB Local: get 1 read, an unfiltered list page 1 query (a filtered one at most
+``MAX_QUERIES_PER_PAGE``), create 1 write, each state change 1 conditional write and no read,
 rotate 1 GetItem + 1 TransactWriteItems, delete 1 write. A caller that authenticates with an API
 key adds 1 GetItem, and 1 last-used UpdateItem at most once per key per window."""
 
@@ -11,6 +12,7 @@ from collections.abc import Callable
 import pytest
 
 from keysmith.domain import key_format as tokens
+from keysmith.store.listing import MAX_QUERIES_PER_PAGE, query_limits
 from local.dynamo_calls import counting
 from tests.helpers import Reply, count_requests
 from tests.support.client import Client as Api
@@ -55,7 +57,7 @@ def budget_cases(api: Api, token: str) -> list[tuple[str, Callable[[], Reply], i
             "list filtered",
             lambda: post("GET", "/v1/api-keys", token=token, query={"status": "expired", "limit": "5"}),
             200,
-            {"Query": 1},
+            {"Query": 2},  # nothing matches: a second, larger query reads to the end of the listing
         ),
         (
             "patch",
@@ -106,7 +108,9 @@ def test_an_api_key_caller_adds_one_read_and_at_most_one_last_used_write_per_win
     api: Api, operation: str
 ) -> None:
     admin = api.session("root", "acme", ["admin"])
-    caller = api.created_key(admin, service_account_id="sa_ci", scopes=["read", "write"])["key"]
+    caller = api.created_key(
+        admin, service_account_id="sa_ci", scopes=["read", "write", "keys:read", "keys:write"]
+    )["key"]
     targets = [api.created_key(admin, service_account_id="sa_ci", scopes=["read"])["id"] for _ in range(2)]
     if operation == "delete":
         for target in targets:
@@ -171,3 +175,19 @@ def test_the_request_budget_of_verify_and_the_authorizer(api: Api) -> None:
         "authorizer malformed": [],
         "whoami": [],
     }
+
+
+def test_a_sparse_filtered_list_page_costs_at_most_the_documented_queries(api: Api) -> None:
+    """One key in env_rare among 60: the page is filled (here: exhausted) within the bound."""
+    admin = api.session("root", "acme", ["admin"])
+    rare = api.created_key(admin, service_account_id="sa_ci", environment_id="env_rare")["id"]
+    for _ in range(59):
+        api.created_key(admin, service_account_id="sa_ci")
+    query = {"environment_id": "env_rare", "limit": "5"}
+    counts = measured(api, lambda: api.request("GET", "/v1/api-keys", token=admin, query=query), 200)
+    reply = api.request("GET", "/v1/api-keys", token=admin, query=query)
+    assert [item["id"] for item in reply.body["items"]] == [rare] and reply.body["next_cursor"] is None
+    assert set(counts) == {"Query"} and 1 < counts["Query"] <= MAX_QUERIES_PER_PAGE
+    print(
+        f"sparse filtered page (limit 5, 1 match in 60): {counts['Query']} queries, Limits {query_limits(5)}"
+    )

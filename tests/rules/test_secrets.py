@@ -77,7 +77,11 @@ def test_no_secret_in_logs_items_or_later_answers(api: Api) -> None:
                 "POST",
                 "/v1/api-keys",
                 token=admin,
-                json_body={"name": "svc", "scopes": ["read", "write"], "service_account_id": "sa_1"},
+                json_body={
+                    "name": "svc",
+                    "scopes": ["read", "write", "keys:read", "keys:write"],
+                    "service_account_id": "sa_1",
+                },
             )
             # an API key making a key, and using itself (last-used write, authentication read)
             by_key = api.request(

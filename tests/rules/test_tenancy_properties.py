@@ -1,8 +1,8 @@
 """Tenancy, property-based: over random tenants, owners, roles, scopes, environments and routes, no
 principal ever reads or changes a key it may not.
 
-The expected visibility is modelled here from the rules in keysmith.domain.policy's docstring (API.md's
-rules 1-6), independently of ``policy.visible``:
+The expected visibility is modelled here from the rules in keysmith.domain.policy's docstring (the
+rules 1-6 of docs/api-reference.md), independently of ``policy.visible``:
 - another tenant's key: never (404, never 403 or 409, which would tell it exists);
 - an environment-restricted API key: only keys of its environment;
 - an admin session: every key of its tenant;
@@ -45,7 +45,13 @@ def _figures() -> Any:
 
 
 OWNERS = [("user", "u1"), ("user", "u2"), ("service_account", "sa1"), ("service_account", "sa2")]
-SCOPES = [("read",), ("write",), ("read", "write")]
+# product scopes (no right on the management API) with and without the management scopes
+SCOPES = [
+    ("read", "keys:read"),
+    ("write", "keys:write"),
+    ("read", "write", "keys:read", "keys:write"),
+    ("read", "write"),
+]
 ENVS = [None, "e1", "e2"]
 
 
@@ -128,7 +134,7 @@ def holds(actor: Actor, scope: str) -> bool:
 
 def may_create(actor: Actor, op: Op) -> bool:
     if actor.is_key:
-        if actor.owner[0] == "user" or not holds(actor, "write"):
+        if actor.owner[0] == "user" or not holds(actor, "keys:write"):
             return False
         if op.sa not in (None, actor.owner[1]):
             return False
@@ -226,8 +232,8 @@ def run(
     TOTALS["requests"] += 1
     after = ours(client, table, tenants)
     if op.route == "list":
-        if not holds(actor, "read"):
-            check(reply.status == 403, op, reply, "listed without read")
+        if not holds(actor, "keys:read"):
+            check(reply.status == 403, op, reply, "listed without keys:read")
             return
         expected = {i for i, item in before.items() if may_see(actor, item)}
         check(reply.status == 200, op, reply, "list failed")
@@ -254,7 +260,7 @@ def run(
         check(after[new_id]["tenant_id"]["S"] == actor.tenant, op, reply, "created in another tenant")
         return
     visible = target is not None and may_see(actor, target)
-    scope = "read" if op.route == "get" else "write"
+    scope = "keys:read" if op.route == "get" else "keys:write"
     # rule 3: a rotation mints a key for the owner, which a person's API key may never do
     entitled = holds(actor, scope) and not (
         op.route == "rotate" and actor.is_key and actor.owner[0] == "user"

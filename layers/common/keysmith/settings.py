@@ -14,11 +14,14 @@ class SettingsError(ValueError):
     """A deploy setting has a value the service cannot run with."""
 
 
+DEFAULT_ALLOWED_SCOPES = ("read", "write")
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     table_name: str
     token_prefix: str = "ks"  # noqa: S105 - the public key prefix, not a secret
-    allowed_scopes: tuple[str, ...] = ("read", "write")
+    allowed_scopes: tuple[str, ...] = DEFAULT_ALLOWED_SCOPES
     max_key_lifetime_days: int = 0
     retention_days: int = 30
     jwks_url: str = ""
@@ -49,7 +52,11 @@ class Settings:
         prefix = env.get("TOKEN_PREFIX", "ks").strip() or "ks"
         if not PREFIX.fullmatch(prefix):
             raise SettingsError("TOKEN_PREFIX must match [a-z][a-z0-9_]{0,15}")
-        scopes = tuple(s.strip() for s in env.get("ALLOWED_SCOPES", "read,write").split(",") if s.strip())
+        scopes = tuple(
+            s.strip()
+            for s in env.get("ALLOWED_SCOPES", ",".join(DEFAULT_ALLOWED_SCOPES)).split(",")
+            if s.strip()
+        )
         if not scopes or any(not SCOPE.fullmatch(s) for s in scopes):
             raise SettingsError("ALLOWED_SCOPES must be a comma-separated list of scope names")
         table = env.get("TABLE_NAME", "").strip()

@@ -48,14 +48,17 @@ def test_a_revoked_or_absent_credential_key_is_401_even_for_itself(
 
 
 @pytest.mark.parametrize(("method", "suffix"), ROUTES)
-def test_a_key_without_write_is_403_on_every_change(
+def test_a_key_without_keys_write_is_403_on_every_change(
     api: Api, alice: str, key: dict[str, Any], method: str, suffix: str
 ) -> None:
     reader = api.request(
-        "POST", "/v1/api-keys", token=alice, json_body={"name": "reader", "scopes": ["read"]}
+        "POST",
+        "/v1/api-keys",
+        token=alice,
+        json_body={"name": "reader", "scopes": ["read", "write", "keys:read"]},
     ).body["key"]
     body = '{"name": "x"}' if method == "PATCH" else None
     reply = send(api, reader, method, f"/v1/api-keys/{key['id']}{suffix}", body)
     assert_problem(reply, 403, "forbidden")
-    assert "'write'" in reply.body["detail"]
+    assert "'keys:write'" in reply.body["detail"]
     unchanged(api, key)

@@ -50,12 +50,18 @@ class World:
 def build_world(api: Api) -> World:
     session = api.session("u_1", "acme")
     admin = api.session("root", "acme", ["admin"])
-    key = api.request("POST", "/v1/api-keys", token=session, json_body={"name": "k", "scopes": ["read"]})
+    key = api.request(
+        "POST", "/v1/api-keys", token=session, json_body={"name": "k", "scopes": ["read", "keys:read"]}
+    )
     service = api.request(
         "POST",
         "/v1/api-keys",
         token=admin,
-        json_body={"name": "svc", "scopes": ["read", "write"], "service_account_id": "sa_1"},
+        json_body={
+            "name": "svc",
+            "scopes": ["read", "write", "keys:read", "keys:write"],
+            "service_account_id": "sa_1",
+        },
     )
     victim = api.request("POST", "/v1/api-keys", token=session, json_body={"name": "victim"})
     assert key.status == service.status == victim.status == 201

@@ -172,7 +172,7 @@ def test_a_service_account_key_filters_within_its_account_and_environment(
     api: Api, keys: dict[str, Any]
 ) -> None:
     admin = keys["admin"]
-    reader = api.created_key(admin, service_account_id="sa_ci", scopes=["read"])
+    reader = api.created_key(admin, service_account_id="sa_ci", scopes=["read", "keys:read"])
     everywhere = named(keys, "sa_ci", "sa_ci_prod", "sa_prod_suspended") | {reader["id"]}
     assert ids(api, reader["key"]) == everywhere
     assert ids(api, reader["key"], status="suspended") == named(keys, "sa_prod_suspended")
@@ -180,7 +180,9 @@ def test_a_service_account_key_filters_within_its_account_and_environment(
         keys, "sa_ci_prod", "sa_prod_suspended"
     )
     assert ids(api, reader["key"], owner_id="sa_other") == set()
-    prod = api.created_key(admin, service_account_id="sa_ci", scopes=["read"], environment_id="env_prod")
+    prod = api.created_key(
+        admin, service_account_id="sa_ci", scopes=["read", "keys:read"], environment_id="env_prod"
+    )
     in_prod = named(keys, "sa_ci_prod", "sa_prod_suspended") | {prod["id"]}
     assert ids(api, prod["key"]) == in_prod
     assert ids(api, prod["key"], environment_id="env_prod", status="active") == in_prod - named(

@@ -108,7 +108,9 @@ def test_rotate_body_is_optional_and_empty_object_means_no_grace(api: Api) -> No
 
 def test_rotating_by_a_service_account_key_records_the_key_as_creator(api: Api) -> None:
     admin = api.session("root", "acme", ["admin"])
-    writer = api.created_key(admin, service_account_id="sa_ci", scopes=["read", "write"])
+    writer = api.created_key(
+        admin, service_account_id="sa_ci", scopes=["read", "write", "keys:read", "keys:write"]
+    )
     target = api.created_key(admin, service_account_id="sa_ci", name="deploy", scopes=["read"])
     reply = api.act(writer["key"], target["id"], "rotate")
     assert reply.status == 201, reply.text
@@ -118,7 +120,9 @@ def test_rotating_by_a_service_account_key_records_the_key_as_creator(api: Api) 
 
 def test_a_key_can_rotate_itself_and_keeps_working_in_its_grace(api: Api) -> None:
     admin = api.session("root", "acme", ["admin"])
-    me = api.created_key(admin, service_account_id="sa_ci", scopes=["read", "write"])
+    me = api.created_key(
+        admin, service_account_id="sa_ci", scopes=["read", "write", "keys:read", "keys:write"]
+    )
     reply = api.act(me["key"], me["id"], "rotate", {"grace_period_seconds": 300})
     assert reply.status == 201, reply.text
     assert api.request("GET", f"/v1/api-keys/{me['id']}", token=me["key"]).status == 200

@@ -1,5 +1,11 @@
 """Session principals from OIDC JWTs: PyJWT with its JWKS client; issuer, audience, expiry and
-algorithm checked. Any failure is 401 (503 when the issuer's JWKS cannot be fetched)."""
+algorithm checked. Any failure is 401 (503 when the issuer's JWKS cannot be fetched).
+
+Rule 8: the roles claim must be a JSON array of strings (absent: no roles); the token's ``alg``
+must be the algorithm of the JWKS key its ``kid`` names; the issuer's key set is cached for
+``JWKS_CACHE_SECONDS`` and no signing key outlives it, so a key the issuer removed stops being
+trusted within that time.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ from keysmith.settings import Settings
 
 ALGORITHMS = ["RS256", "ES256"]
 LEEWAY_SECONDS = 30
+JWKS_CACHE_SECONDS = 300
 
 
 KeySource = Callable[[str], Any]  # token -> a jwt.PyJWK
@@ -41,7 +48,15 @@ class SessionVerifier:
 
     def _keys(self) -> KeySource:
         if self._key_source is None:
-            client = jwt.PyJWKClient(self.settings.jwks_url, cache_keys=True, lifespan=300, timeout=5)
+            # The key set is cached (and refetched once for an unknown kid, at most every 30 s);
+            # single keys are not: PyJWT's per-key cache never expires.
+            client = jwt.PyJWKClient(
+                self.settings.jwks_url,
+                cache_keys=False,
+                cache_jwk_set=True,
+                lifespan=JWKS_CACHE_SECONDS,
+                timeout=5,
+            )
             self._key_source = client.get_signing_key_from_jwt
         return self._key_source
 
@@ -61,11 +76,13 @@ class SessionVerifier:
             raise unavailable("The session issuer's keys could not be fetched; retry shortly.") from None
         except jwt.PyJWTError:
             raise unauthenticated("The session token's signing key is unknown.") from None
+        if header.get("alg") != getattr(signing_key, "algorithm_name", None):
+            raise unauthenticated("The session token's algorithm is not its signing key's.")
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
                 signing_key.key,
-                algorithms=ALGORITHMS,
+                algorithms=[header["alg"]],
                 audience=s.jwt_audience,
                 issuer=s.jwt_issuer,
                 leeway=LEEWAY_SECONDS,
@@ -90,8 +107,6 @@ def principal_from_claims(claims: dict[str, Any], settings: Settings) -> Princip
     if not isinstance(tenant, str) or not IDENTIFIER.fullmatch(tenant):
         raise unauthenticated(f"The session's {settings.tenant_claim} claim is missing or not valid.")
     roles = claims.get(settings.roles_claim, [])
-    if isinstance(roles, str):
-        roles = roles.split()
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
         raise unauthenticated(f"The session's {settings.roles_claim} claim must be a list of strings.")
     return Principal(

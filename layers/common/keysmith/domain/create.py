@@ -55,11 +55,10 @@ def resolve_expiry(
             raise invalid("/expires_in_seconds", f"Must be between 1 and {limit} seconds.")
         return float(math.floor(now) + expires_in_seconds)
     if expires_at is not None:
-        if expires_at <= now:
-            raise invalid("/expires_at", "Must be in the future.")
-        if expires_at > now + limit:
+        stored = future_second("/expires_at", expires_at, now)
+        if stored > now + limit:
             raise invalid("/expires_at", f"Must be at most {limit} seconds from now.")
-        return float(math.floor(expires_at))
+        return stored
     if settings.max_key_lifetime_days > 0:
         return float(math.floor(now) + limit)
     return None
@@ -72,10 +71,21 @@ def ttl_for(expires_at: float | None, revoked_at: float | None, retention_days: 
 
 
 def check_allowed_scopes(allowed: Sequence[str], scopes: Sequence[str]) -> None:
-    """Every scope must be one the deploy allows (422 pointing at the first that is not)."""
+    """Every scope must be one the deploy allows or a management scope (``keys:read``,
+    ``keys:write``), which every deploy allows (422 pointing at the first that is not)."""
+    known = policy.known_scopes(allowed)
     for i, scope in enumerate(scopes):
-        if scope not in allowed:
-            raise invalid(f"/scopes/{i}", f"Unknown scope; allowed: {', '.join(allowed)}.")
+        if scope not in known:
+            raise invalid(f"/scopes/{i}", f"Unknown scope; allowed: {', '.join(known)}.")
+
+
+def future_second(pointer: str, expires_at: float, now: float) -> float:
+    """An expiry as stored (whole seconds, rounded down), refused unless it is still ahead of now:
+    rounding comes first, so a time less than a second ahead is never stored already expired."""
+    stored = float(math.floor(expires_at))
+    if stored <= now:
+        raise invalid(pointer, "Must be in the future (at least the next whole second).")
+    return stored
 
 
 def mint(

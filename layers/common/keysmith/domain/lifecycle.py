@@ -19,10 +19,18 @@ from typing import Any
 from keysmith.clock import rfc3339
 from keysmith.domain import policy
 from keysmith.domain.api_key import ACTIVE, REVOKED, SUSPENDED, KeyRecord
-from keysmith.domain.create import DAY, check_allowed_scopes, invalid, lifetime_limit, mint, ttl_for
+from keysmith.domain.create import (
+    DAY,
+    check_allowed_scopes,
+    future_second,
+    invalid,
+    lifetime_limit,
+    mint,
+    ttl_for,
+)
 from keysmith.domain.grammar import KEY_ID
 from keysmith.domain.ports import Change, ConditionFailed, KeyStore, TransactionCancelled
-from keysmith.domain.principals import API_KEY, Principal
+from keysmith.domain.principals import Principal
 from keysmith.domain.problems import Problem, not_found
 from keysmith.domain.status_machine import ACTIVATE, CHANGE, DELETE, REVOKE, ROTATE, SUSPEND, Action
 from keysmith.settings import Settings
@@ -117,8 +125,12 @@ class Lifecycle:
             check_allowed_scopes(settings.allowed_scopes, changes.scopes)
             policy.check_scopes(principal, changes.scopes)
             sets["scopes"] = tuple(changes.scopes)
+        expiry_rule = None
         if "expires_at" in given:
+            expiry_rule = policy.expiry_rule(principal)
             if changes.expires_at is None:
+                if expiry_rule == "any":
+                    raise Problem("forbidden", "An API key may shorten a key's expires_at, never remove it.")
                 if settings.max_key_lifetime_days > 0:
                     raise invalid(
                         "/expires_at",
@@ -127,22 +139,24 @@ class Lifecycle:
                     )
                 remove += ["expires_at", "ttl"]
             else:
-                if changes.expires_at <= now:
-                    raise invalid("/expires_at", "Must be in the future.")
-                expires_at = float(math.floor(changes.expires_at))
+                expires_at = future_second("/expires_at", changes.expires_at, now)
                 sets["expires_at"] = expires_at
                 sets["ttl"] = ttl_for(expires_at, None, settings.retention_days)
                 # The deploy's maximum lifetime counts from the key's creation: a condition, not a read.
                 created_not_before = expires_at - limit
-        change = Change(principal, CHANGE, now, sets, tuple(remove), created_not_before=created_not_before)
+        change = Change(
+            principal,
+            CHANGE,
+            now,
+            sets,
+            tuple(remove),
+            created_not_before=created_not_before,
+            expiry_only_shrinks=expiry_rule,
+        )
         try:
             return self._change(key_id, change)
         except _ConditionUnexplained as unexplained:
-            raise invalid(
-                "/expires_at",
-                f"Must be at most {limit} seconds after the key's creation "
-                f"(no later than {rfc3339(unexplained.record.created_at + limit)}).",
-            ) from None
+            raise _expiry_refusal(unexplained.record, change, limit) from None
 
     # --- delete: one conditional delete --------------------------------------------------------
     def delete(self, principal: Principal, key_id: str) -> None:
@@ -159,9 +173,8 @@ class Lifecycle:
         """The successor and its plaintext. The old key is revoked now (grace 0), or stays valid
         until ``now + grace`` (never past its own expiry), and points at its successor."""
         now = self._begin(principal, key_id)
-        if principal.kind == API_KEY:
-            # Rotation mints a key for the old key's owner: the same right as creating one (rules 3, 4).
-            policy.owner_for_new_key(principal, None)
+        # Rotation mints a key for the old key's owner: the same right as creating one (rules 3, 4).
+        policy.may_create_keys(principal)
         if not 0 <= grace_period_seconds <= MAX_GRACE_SECONDS:
             raise invalid("/grace_period_seconds", f"Must be between 0 and {MAX_GRACE_SECONDS}.")
         settings = self.settings
@@ -237,7 +250,7 @@ class Lifecycle:
             if refusal is not None:
                 raise refusal from None
             assert failed.item is not None
-            if change.created_not_before is not None:
+            if change.created_not_before is not None or change.expiry_only_shrinks is not None:
                 raise _ConditionUnexplained(failed.item) from None
             raise self._concurrent() from None
 
@@ -263,6 +276,31 @@ class Lifecycle:
             "conflict",
             "The key changed concurrently while this request was handled; read it again and retry.",
         )
+
+
+def _expiry_refusal(record: KeyRecord, change: Change, limit: int) -> Problem:
+    """Why a PATCH of ``expires_at`` whose status allowed it did not apply: rule 7 (the stored
+    expiry would grow), else the deploy's maximum lifetime, else a concurrent change."""
+    new = change.sets.get("expires_at")
+    grows = record.expires_at is not None and (new is None or new > record.expires_at)
+    if grows and change.expiry_only_shrinks == "any":
+        return Problem(
+            "forbidden",
+            f"An API key may only shorten a key's expires_at (now {rfc3339(record.expires_at or 0)}).",
+        )
+    if grows and record.rotated_to is not None:
+        return Problem(
+            "conflict",
+            "The key has been rotated: the end of its grace period "
+            f"({rfc3339(record.expires_at or 0)}) can be brought forward, never extended or removed.",
+        )
+    if change.created_not_before is not None and record.created_at < change.created_not_before:
+        return invalid(
+            "/expires_at",
+            f"Must be at most {limit} seconds after the key's creation "
+            f"(no later than {rfc3339(record.created_at + limit)}).",
+        )
+    return Lifecycle._concurrent()
 
 
 class _ConditionUnexplained(Exception):

@@ -1,30 +1,42 @@
-"""The authorization rules 1-6, in one place (``keysmith.store.conditions`` renders ``visible`` as a
-write condition).
+"""The authorization rules, in one place (``keysmith.store.conditions`` renders ``visible`` as a
+write condition). docs/api-reference.md numbers them the same way.
 
 1. A session may create, see and change its own user-owned keys.
 2. A session with role ``admin`` may see and change every key of its tenant and create
    service-account keys.
 3. Creating a user-owned key requires a session (or a trusted backend acting as that user): an API
    key gets 403.
-4. An API key with ``write`` owned by a service account may create keys for that same account.
+4. An API key with ``keys:write`` owned by a service account may create keys for that same account.
 5. A new or updated key's scopes must be a subset of the caller's scopes (sessions hold all).
 6. Nobody sees or changes another tenant's keys: 404.
-A trusted backend acts as the tenant's admin, or as the user or service account it names (a
-session of that user, a key of that service account, with every scope).
-An API key acts as its owner inside its tenant: ``read`` lets it list and get, ``write`` lets it
-create and change (``write`` does not imply ``read``). A key restricted to an environment acts
-only on keys of that environment.
+7. Lifetime only shrinks: an API-key caller may shorten a key's ``expires_at``, never lengthen or
+   remove it; a rotated key's ``expires_at`` (the end of its grace) is lengthened or removed by
+   nobody (``expiry_rule`` decides which of the two applies; the store makes it a write condition).
+8. Sessions: see ``keysmith.auth.sessions``.
+
+The management scopes: an API key acts as its owner inside its tenant, and only through the two
+reserved scopes ``keys:read`` (list and get) and ``keys:write`` (create and change; it does not
+imply ``keys:read``). Product scopes (the deploy's ``AllowedScopes``) give no right here. A key
+restricted to an environment acts only on keys of that environment. A trusted backend acts as the
+tenant's admin, or as the user or service account it names, with every scope.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Literal
 
 from keysmith.domain.api_key import KeyRecord
 from keysmith.domain.principals import API_KEY, SERVICE_ACCOUNT, USER, Principal
 from keysmith.domain.problems import Problem
 
-READ, WRITE = "read", "write"
+READ, WRITE = "keys:read", "keys:write"
+MANAGEMENT_SCOPES = (READ, WRITE)
+
+
+def known_scopes(allowed: Iterable[str]) -> list[str]:
+    """Every scope a key may hold on a deploy: its allowed (product) scopes and the management ones."""
+    return list(dict.fromkeys([*allowed, *MANAGEMENT_SCOPES]))
 
 
 def require_scope(principal: Principal, scope: str) -> None:
@@ -32,8 +44,32 @@ def require_scope(principal: Principal, scope: str) -> None:
         raise Problem("forbidden", f"This API key lacks the '{scope}' scope needed here.")
 
 
+def may_read_keys(principal: Principal) -> None:
+    """The right to list and get keys (403 before any body)."""
+    require_scope(principal, READ)
+
+
+def may_change_keys(principal: Principal) -> None:
+    """The right to PATCH, suspend, activate, revoke and delete keys (403 before any body)."""
+    require_scope(principal, WRITE)
+
+
+def may_create_keys(principal: Principal) -> None:
+    """The right to call create (or rotate, which mints a key): rules 3 and 4, before any body."""
+    if principal.kind == API_KEY:
+        require_scope(principal, WRITE)
+        if principal.owner_type == USER:
+            raise Problem("forbidden", "An API key cannot create keys for a person; use a session.")
+
+
+def expiry_rule(principal: Principal) -> Literal["any", "rotated"]:
+    """Rule 7: which keys' ``expires_at`` this caller may only shorten: every key (API keys), or
+    only a rotated key (sessions: its grace end)."""
+    return "any" if principal.kind == API_KEY else "rotated"
+
+
 def visible(principal: Principal, record: KeyRecord) -> bool:
-    """May this principal see (and, with write, change) this key? Rules 1, 2, 6."""
+    """May this principal see (and, with keys:write, change) this key? Rules 1, 2, 6."""
     if record.tenant_id != principal.tenant_id:
         return False
     if principal.environment_id is not None and record.environment_id != principal.environment_id:
@@ -46,9 +82,7 @@ def visible(principal: Principal, record: KeyRecord) -> bool:
 def owner_for_new_key(principal: Principal, service_account_id: str | None) -> tuple[str, str]:
     """Who will own a key this principal creates. Rules 2, 3, 4."""
     if principal.kind == API_KEY or principal.owner_type == SERVICE_ACCOUNT:
-        if principal.owner_type == USER:
-            raise Problem("forbidden", "An API key cannot create keys for a person; use a session.")
-        require_scope(principal, WRITE)
+        may_create_keys(principal)
         if service_account_id not in (None, principal.owner_id):
             raise Problem(
                 "forbidden", "A service account's key may only create keys for that service account."

@@ -55,7 +55,9 @@ class Page:
 class Change:
     """One conditional write on a key: it applies only when ``principal`` may see the key and the
     key's status allows ``action`` at ``now`` (and, when given, its version is still
-    ``read_version`` and it was created no earlier than ``created_not_before``).
+    ``read_version``, it was created no earlier than ``created_not_before``, and, rule 7, the new
+    ``expires_at`` does not lengthen the stored one: on every key when ``expiry_only_shrinks`` is
+    "any", on a rotated key when it is "rotated"; removing ``expires_at`` counts as lengthening).
 
     ``sets`` holds plain values (text, numbers, tuples of text, maps of text); the store encodes them.
     """
@@ -67,6 +69,7 @@ class Change:
     remove: tuple[str, ...] = ()
     read_version: int | None = None
     created_not_before: float | None = None
+    expiry_only_shrinks: Literal["any", "rotated"] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,12 +33,20 @@ class KeyQuery:
 
     def get(self, principal: Principal, key_id: str) -> KeyRecord:
         policy.require_scope(principal, policy.READ)
-        if not KEY_ID.fullmatch(key_id):
-            raise not_found()
-        record = self.store.get(key_id)
-        if record is None or not policy.visible(principal, record):
+        record = self._visible_record(principal, key_id)
+        if record is None:
             raise not_found()
         return record
+
+    def visible(self, principal: Principal, key_id: str) -> bool:
+        """Does ``key_id`` name a key this caller may see, whatever its scopes? (One read.)"""
+        return self._visible_record(principal, key_id) is not None
+
+    def _visible_record(self, principal: Principal, key_id: str) -> KeyRecord | None:
+        if not KEY_ID.fullmatch(key_id):
+            return None  # a malformed id is just not found, and costs no read
+        record = self.store.get(key_id)
+        return record if record is not None and policy.visible(principal, record) else None
 
     def list(self, principal: Principal, filters: ListFilter, limit: int, cursor: str | None) -> Page:
         policy.require_scope(principal, policy.READ)

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from keysmith.domain import key_format
 from keysmith.domain.api_key import EXPIRED, REVOKED, SUSPENDED, KeyRecord
+from keysmith.domain.grammar import without_forbidden_characters
 from keysmith.domain.ports import KeyReader
 
 VALID = "VALID"
@@ -210,7 +211,9 @@ class Verifier:
                 at=at,
                 not_after=threshold,
                 ip=ip[:MAX_LAST_USED_TEXT] if ip else None,
-                user_agent=user_agent[:MAX_LAST_USED_TEXT] if user_agent else None,
+                user_agent=without_forbidden_characters(user_agent)[:MAX_LAST_USED_TEXT] or None
+                if user_agent
+                else None,
             )
         except Exception as error:  # a failed last-used write must never fail the verification
             self.log.warning("last-used write failed", key_id=key_id, error=type(error).__name__)

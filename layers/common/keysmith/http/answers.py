@@ -8,6 +8,7 @@ import json
 import uuid
 from typing import Any
 
+from keysmith.domain import policy
 from keysmith.domain.ports import StoreUnavailable
 from keysmith.domain.problems import CATALOGUE, TYPE_PREFIX, Problem, unavailable
 from keysmith.logger import logger
@@ -82,3 +83,13 @@ def problem_result(problem: Problem, instance: str, request_id: str) -> dict[str
     headers = {"Content-Type": PROBLEM_CONTENT_TYPE, "X-Request-Id": request_id, **problem.headers}
     body = json.dumps(problem_body(problem, instance, request_id), separators=(",", ":"))
     return result(problem.status, headers, body)
+
+
+def scope_schema(allowed_scopes: tuple[str, ...]) -> dict[str, Any]:
+    """The OpenAPI document's ``Scope``: the scopes a key may hold on this deploy."""
+    return {
+        "type": "string",
+        "enum": policy.known_scopes(allowed_scopes),
+        "description": "A scope: the deploy's allowed (product) scopes, which give no right on this API, "
+        "and the management scopes keys:read (list and get keys) and keys:write (create and change keys).",
+    }

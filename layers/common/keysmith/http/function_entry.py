@@ -31,13 +31,25 @@ def http_context(event: dict[str, Any]) -> dict[str, Any]:
     return http if isinstance(http, dict) else {}
 
 
+def begin_invocation(event: dict[str, Any], context: Any) -> None:
+    """Each invocation logs with its own keys only: the state an earlier invocation left on the
+    shared logger (another function's name, when several run in one process) is cleared first."""
+    logger.clear_state()
+    if context is not None:
+        logger.append_keys(
+            function_name=getattr(context, "function_name", None),
+            function_request_id=getattr(context, "aws_request_id", None),
+        )
+    logger.set_correlation_id(request_id_of(event))
+
+
 def entry(route: Route) -> Handler:
     """The Lambda entry point of a route: correlation id, X-Request-Id, and every exception
     answered through ``answers.problem_for``, as the resolver entry answers them."""
 
     def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         request_id = request_id_of(event)
-        logger.set_correlation_id(request_id)
+        begin_invocation(event, context)
         try:
             return route(event, request_id)
         except Exception as error:
@@ -79,7 +91,7 @@ def credential_of(event: dict[str, Any]) -> str | None:
 def authorize(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """A simple response: allowed with the key's context, or denied. A store fault raises, so API
     Gateway answers 500 and the request is never let through."""
-    logger.set_correlation_id(request_id_of(event))
+    begin_invocation(event, context)
     verifier = wiring.verifier()
     result = verifier.verify(credential_of(event))
     record = result.record

@@ -1,5 +1,6 @@
 """The request guard every function shares: body size (413), media type (415) and JSON (400), and
-the one header lookup.
+the one header lookup. The management entry asks for the size first and the rest after the
+credential and the route's rights (the order of checks: 413, 401, 403/404, then 415/400/422).
 
 Standard library only: ``POST /v1/verify`` (``keysmith.http.function_entry``) uses it as well as the
 management API's resolver (``keysmith.http.resolver_entry``), so there is one copy of these rules.
@@ -50,12 +51,8 @@ def header(headers: Mapping[str, Any] | None, name: str) -> str | None:
     return None if value is None else str(value)
 
 
-def read_body(event: dict[str, Any], body_rule: str) -> dict[str, Any] | None:
-    """The request's JSON object, after the 413, 415 and 400 rules (raised as ``Problem``).
-
-    None when the route takes no body, or takes an optional one and got none. On success the event's
-    body is left as plain UTF-8 JSON text (base64 decoded), as the resolver expects.
-    """
+def _body_bytes(event: dict[str, Any]) -> bytes:
+    """The body as sent (base64 decoded), after the 413 rule."""
     raw = event.get("body") or ""
     if event.get("isBase64Encoded"):
         try:
@@ -66,6 +63,25 @@ def read_body(event: dict[str, Any], body_rule: str) -> dict[str, Any] | None:
         data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else b""
     if len(data) > MAX_BODY_BYTES:
         raise Problem("payload-too-large", f"The request body is over {MAX_BODY_BYTES} bytes.")
+    return data
+
+
+def size_problem(event: dict[str, Any]) -> Problem | None:
+    """413 for a body over the limit, else None (the first check of every route)."""
+    try:
+        _body_bytes(event)
+    except Problem as problem:
+        return problem if problem.status == 413 else None
+    return None
+
+
+def read_body(event: dict[str, Any], body_rule: str) -> dict[str, Any] | None:
+    """The request's JSON object, after the 413, 415 and 400 rules (raised as ``Problem``).
+
+    None when the route takes no body, or takes an optional one and got none. On success the event's
+    body is left as plain UTF-8 JSON text (base64 decoded), as the resolver expects.
+    """
+    data = _body_bytes(event)
     if body_rule == NO_BODY or (body_rule == OPTIONAL_BODY and not data.strip()):
         return None
     media_type = (header(event.get("headers"), "content-type") or "").split(";", 1)[0].strip().lower()

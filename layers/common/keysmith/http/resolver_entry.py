@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from aws_lambda_powertools import Metrics
@@ -38,7 +39,7 @@ from keysmith.auth.credentials import authenticate
 from keysmith.auth.trusted_backend import ACT_AS_HEADER, TENANT_HEADER, iam_caller, trusted_backend
 from keysmith.domain.api_key import KeyRecord
 from keysmith.domain.principals import Principal
-from keysmith.domain.problems import Problem
+from keysmith.domain.problems import Problem, not_found
 from keysmith.http.answers import (
     JSON_CONTENT_TYPE,
     NO_STORE,
@@ -53,7 +54,7 @@ from keysmith.http.request_guard import MAX_BODY_BYTES as MAX_BODY_BYTES  # re-e
 from keysmith.http.request_guard import NO_BODY as NO_BODY
 from keysmith.http.request_guard import OPTIONAL_BODY as OPTIONAL_BODY
 from keysmith.http.request_guard import REQUIRED_BODY as REQUIRED_BODY
-from keysmith.http.request_guard import guard_request, header
+from keysmith.http.request_guard import guard_request, header, size_problem
 from keysmith.http.schemas import ApiKey, ProblemDetails, json_content
 from keysmith.http.views import to_api
 from keysmith.logger import logger
@@ -214,23 +215,85 @@ class _Context:
     aws_request_id = "local"
 
 
+Rights = Callable[[Principal], None]  # raises the route's 403 (``keysmith.domain.policy``)
+_BODY_STATUSES = frozenset({400, 415, 422})
+_principal: ContextVar[Principal | None] = ContextVar("keysmith_principal", default=None)
+
+
+def _authenticate(event: dict[str, Any]) -> Principal:
+    """On the internal API the IAM caller as a trusted backend (no read), else the Bearer credential
+    (one read for an API key, none for a session)."""
+    headers = event.get("headers")
+    arn = iam_caller(event)
+    if arn is not None:
+        return trusted_backend(arn, header(headers, TENANT_HEADER), header(headers, ACT_AS_HEADER))
+    http = (event.get("requestContext") or {}).get("http") or {}
+    return authenticate(header(headers, "authorization"), http.get("sourceIp"), http.get("userAgent"))
+
+
+def _checked_in_order(
+    event: dict[str, Any], body: str, rights: Rights
+) -> tuple[Principal | None, Problem | None]:
+    """The order of checks before routing: body size (413), credential (401), the route's rights
+    (403), media type and JSON (415, 400). The principal (once known) and the first problem."""
+    problem = size_problem(event)
+    if problem is not None:
+        return None, problem
+    try:
+        principal = _authenticate(event)
+    except Exception as error:  # 401, or 503 when the store failed during authentication
+        return None, problem_for(error)
+    try:
+        rights(principal)
+    except Problem as refused:
+        return principal, refused
+    return principal, guard_request(event, body)
+
+
+def _not_found_first(event: dict[str, Any], principal: Principal) -> Problem | None:
+    """A body refused (400, 415, 422) on a key the caller may not see answers that key's 404
+    instead: rights come before the body (one read, on refused requests only)."""
+    key_id = (event.get("pathParameters") or {}).get("id")
+    if key_id is None or wiring.key_query().visible(principal, str(key_id)):
+        return None
+    return not_found()
+
+
 def lambda_handler(
-    router: APIGatewayHttpRouter, *, body: str = NO_BODY, secret: bool = False, metric: str | None = None
+    router: APIGatewayHttpRouter,
+    *,
+    rights: Rights,
+    body: str = NO_BODY,
+    secret: bool = False,
+    metric: str | None = None,
 ) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    """The Lambda entry point of one management route."""
+    """The Lambda entry point of one management route; ``rights`` is the route's 403 check."""
     app = create_app(router)
 
     @metrics.log_metrics(raise_on_empty_metrics=False)
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+    @logger.inject_lambda_context(
+        correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False, clear_state=True
+    )
     def entry(event: dict[str, Any], context: Any) -> dict[str, Any]:
         request_id = request_id_of(event)
-        problem = guard_request(event, body)
+        path = str(event.get("rawPath") or "/")
+        principal, problem = _checked_in_order(event, body, rights)
         if problem is not None:
-            path = str(event.get("rawPath") or "/")
+            if principal is not None and problem.status in _BODY_STATUSES:
+                problem = _not_found_first(event, principal) or problem
             logger.info("request refused before routing", slug=problem.slug, status=problem.status)
             result = problem_result(problem, path, request_id)
         else:
-            result = app.resolve(event, context)
+            assert principal is not None
+            token = _principal.set(principal)
+            try:
+                result = app.resolve(event, context)
+            finally:
+                _principal.reset(token)
+            if int(result.get("statusCode", 200)) in _BODY_STATUSES:
+                hidden = _not_found_first(event, principal)
+                if hidden is not None:
+                    result = problem_result(hidden, path, request_id)
         headers = result.setdefault("headers", {})
         headers["X-Request-Id"] = request_id
         if secret:
@@ -249,12 +312,9 @@ def lambda_handler(
 
 
 def current_principal(router: APIGatewayHttpRouter) -> Principal:
-    """The caller of the current request: on the internal API the IAM caller as a trusted backend
-    (no read), else its Bearer credential (one read for an API key, none for a session)."""
-    event = router.current_event
-    arn = iam_caller(event.raw_event)
-    if arn is not None:
-        headers = event.headers
-        return trusted_backend(arn, header(headers, TENANT_HEADER), header(headers, ACT_AS_HEADER))
-    http = event.request_context.http
-    return authenticate(header(event.headers, "authorization"), http.source_ip, http.user_agent)
+    """The current request's caller, authenticated once by the entry before routing (one read for
+    an API key, none for a session)."""
+    principal = _principal.get()
+    if principal is None:
+        principal = _authenticate(router.current_event.raw_event)
+    return principal

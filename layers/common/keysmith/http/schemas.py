@@ -3,24 +3,64 @@ pydantic (management functions only; never on the verification path)."""
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr, field_validator
 
 from keysmith.clock import parse_rfc3339
-from keysmith.domain.grammar import IDENTIFIER, anchored
+from keysmith.domain.create import LONGEST_LIFETIME_SECONDS
+from keysmith.domain.grammar import (
+    IDENTIFIER,
+    MULTILINE_TEXT_PATTERN,
+    NAME_PATTERN,
+    TEXT_PATTERN,
+    anchored,
+    is_forbidden_character,
+)
 
-# Unicode categories never allowed in names, ids and metadata: controls, format characters (bidi
-# overrides, zero-width), surrogates, private use, unassigned, line and paragraph separators.
-_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+# The document's name for a scope: ``local/openapi.py`` defines it with the default allowed scopes
+# and the management scopes; the openapi function serves the deploy's own list.
+SCOPE_REF = {"$ref": "#/components/schemas/Scope"}
+
+
+def _document(**rules: Any) -> Any:
+    """``json_schema_extra`` adding ``rules`` to a field's schema: to its non-null branch when the
+    field is nullable (``anyOf`` with null), else to the schema itself."""
+
+    def extend(schema: dict[str, Any]) -> None:
+        branches = [b for b in schema.get("anyOf", []) if b.get("type") != "null"]
+        for branch in branches or [schema]:
+            branch.update(rules)
+
+    return extend
+
+
+def _not_nullable_with(**rules: Any) -> Any:
+    """OpenAPI for an optional field that may be absent but never null, with ``rules`` added."""
+
+    def extend(schema: dict[str, Any]) -> None:
+        _not_nullable(schema)
+        schema.update(rules)
+
+    return extend
+
+
+NAME_RULES: dict[str, Any] = {"pattern": NAME_PATTERN}
+DESCRIPTION_RULES = {"pattern": MULTILINE_TEXT_PATTERN}
+SCOPES_RULES = {"items": SCOPE_REF, "uniqueItems": True}
+METADATA_RULES = {
+    "maxProperties": 20,
+    "propertyNames": {"minLength": 1, "maxLength": 40, "pattern": TEXT_PATTERN},
+    "additionalProperties": {"type": "string", "maxLength": 256, "pattern": TEXT_PATTERN},
+}
+IDENTIFIER_RULES = {"minLength": 1, "maxLength": 128, "pattern": anchored(IDENTIFIER)}
 
 
 def _check_text(value: str, *, allow_newlines: bool = False) -> str:
     for char in value:
         if allow_newlines and char in "\n\t":
             continue
-        if unicodedata.category(char) in _FORBIDDEN_CATEGORIES:
+        if is_forbidden_character(char):
             raise ValueError(f"must not contain control or formatting characters (found U+{ord(char):04X})")
     return value
 
@@ -35,6 +75,19 @@ Identifier = Annotated[
     StrictStr,
     Field(min_length=1, max_length=128, pattern=anchored(IDENTIFIER)),
 ]
+
+
+def _whole_number(value: Any) -> Any:
+    """JSON Schema's ``integer``: a number with no fraction (``370.0`` too), never a string or a bool."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+LifetimeSeconds = Annotated[
+    StrictInt, Field(ge=1, le=LONGEST_LIFETIME_SECONDS), BeforeValidator(_whole_number)
+]
+GraceSeconds = Annotated[StrictInt, Field(ge=0, le=604_800), BeforeValidator(_whole_number)]
 
 
 class StrictBody(BaseModel):
@@ -96,22 +149,53 @@ class KeyFieldRules(StrictBody):
 
 
 class CreateKeyRequest(KeyFieldRules):
-    name: StrictStr = Field(description="1-100 characters after trimming; no control characters.")
-    description: StrictStr | None = Field(default=None, max_length=500)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "not": {
+                "description": "expires_at and expires_in_seconds, never both",
+                "required": ["expires_at", "expires_in_seconds"],
+                "properties": {"expires_at": {"type": "string"}, "expires_in_seconds": {"type": "integer"}},
+            }
+        }
+    )
+
+    name: StrictStr = Field(
+        description="1-100 characters after trimming white space; no control or formatting characters.",
+        json_schema_extra=NAME_RULES,
+    )
+    description: StrictStr | None = Field(
+        default=None,
+        max_length=500,
+        description="No control or formatting characters but newline and tab.",
+        json_schema_extra=_document(**DESCRIPTION_RULES),
+    )
     scopes: list[StrictStr] | None = Field(
         default=None,
         max_length=64,
-        description='Unique scopes from the deploy\'s allowed scopes; default ["read"].',
+        description="Unique scopes from the deploy's allowed scopes and keys:read, keys:write; "
+        'default ["read"].',
+        json_schema_extra=_document(**SCOPES_RULES),
     )
     expires_at: StrictStr | None = Field(
-        default=None, description="A future RFC 3339 date-time.", json_schema_extra={"format": "date-time"}
+        default=None,
+        description="A future RFC 3339 date-time (whole seconds count: at least the next second), at most "
+        "the deploy's maximum lifetime from now.",
+        json_schema_extra=_document(format="date-time"),
     )
-    expires_in_seconds: StrictInt | None = Field(default=None, ge=1)
+    expires_in_seconds: LifetimeSeconds | None = Field(
+        default=None, description="At most the deploy's maximum lifetime."
+    )
     service_account_id: StrictStr | None = Field(
-        default=None, description="Admins only: owner of the new key."
+        default=None,
+        description="Admins only: owner of the new key.",
+        json_schema_extra=_document(**IDENTIFIER_RULES),
     )
-    environment_id: StrictStr | None = None
-    metadata: dict[StrictStr, StrictStr] | None = Field(default=None, description="At most 20 entries.")
+    environment_id: StrictStr | None = Field(default=None, json_schema_extra=_document(**IDENTIFIER_RULES))
+    metadata: dict[StrictStr, StrictStr] | None = Field(
+        default=None,
+        description="At most 20 entries; keys 1-40 characters, values up to 256.",
+        json_schema_extra=_document(**METADATA_RULES),
+    )
 
     @field_validator("service_account_id", "environment_id")
     @classmethod
@@ -133,30 +217,37 @@ class UpdateKeyRequest(KeyFieldRules):
 
     name: StrictStr | None = Field(
         default=None,
-        description="1-100 characters after trimming; no control characters. Not null.",
-        json_schema_extra=_not_nullable,
+        description="1-100 characters after trimming white space; no control or formatting characters. "
+        "Not null.",
+        json_schema_extra=_not_nullable_with(**NAME_RULES),
     )
     description: StrictStr | None = Field(
-        default=None, max_length=500, description='null or "" removes the description.'
+        default=None,
+        max_length=500,
+        description='null or "" removes the description. No control or formatting characters but '
+        "newline and tab.",
+        json_schema_extra=_document(**DESCRIPTION_RULES),
     )
     scopes: list[StrictStr] | None = Field(
         default=None,
         max_length=64,
         description="Replaces the scopes: unique, allowed, within the caller's. Not null.",
-        json_schema_extra=_not_nullable,
+        json_schema_extra=_not_nullable_with(**SCOPES_RULES),
     )
     expires_at: StrictStr | None = Field(
         default=None,
         description=(
-            "A future RFC 3339 date-time, at most the deploy's maximum lifetime after the key's "
-            "created_at. null removes the expiry (only where the deploy has no maximum lifetime)."
+            "A future RFC 3339 date-time (at least the next whole second), at most the deploy's maximum "
+            "lifetime after the key's created_at. null removes the expiry (only where the deploy has no "
+            "maximum lifetime). Rule 7: an API key may only bring it forward, and nobody extends or "
+            "removes the end of a rotated key's grace period."
         ),
-        json_schema_extra={"format": "date-time"},
+        json_schema_extra=_document(format="date-time"),
     )
     metadata: dict[StrictStr, StrictStr] | None = Field(
         default=None,
         description="Replaces the whole map (at most 20 entries); {} empties it. Not null.",
-        json_schema_extra=_not_nullable,
+        json_schema_extra=_not_nullable_with(**METADATA_RULES),
     )
 
     @field_validator("name", "scopes", "metadata")
@@ -168,10 +259,8 @@ class UpdateKeyRequest(KeyFieldRules):
 
 
 class RotateKeyRequest(StrictBody):
-    grace_period_seconds: StrictInt = Field(
+    grace_period_seconds: GraceSeconds = Field(
         default=0,
-        ge=0,
-        le=604_800,
         description="0 revokes the old key now; otherwise it stays valid this long (never past its expiry).",
     )
 
@@ -262,4 +351,6 @@ class ProblemDetails(Answer):
 
 
 def json_content(model: type[BaseModel], media_type: str = "application/json") -> dict[str, Any]:
-    return {media_type: {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}
+    """An OpenAPI ``content`` entry whose schema is ``model``; the generator puts the model (and
+    the models it uses) into ``components.schemas``."""
+    return {media_type: {"model": model}}

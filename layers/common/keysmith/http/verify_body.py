@@ -60,9 +60,12 @@ def parse_verify_request(body: dict[str, Any]) -> VerifyRequest:
     client_ip = body.get("client_ip")
     if client_ip is not None:
         try:
-            client_ip = str(ipaddress.ip_address(client_ip if isinstance(client_ip, str) else ""))
+            # No IPv6 zone id (``fe80::1%eth0``): it is free text, and no client address carries one.
+            if not isinstance(client_ip, str) or "%" in client_ip:
+                raise ValueError(client_ip)
+            client_ip = str(ipaddress.ip_address(client_ip))
         except ValueError:
-            _error(errors, "/client_ip", "Must be an IPv4 or IPv6 address.")
+            _error(errors, "/client_ip", "Must be an IPv4 or IPv6 address (no zone id).")
     user_agent = body.get("user_agent")
     if user_agent is not None and not isinstance(user_agent, str):
         _error(errors, "/user_agent", "Must be a string.")

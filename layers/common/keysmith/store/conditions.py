@@ -67,6 +67,19 @@ def status_condition(action: Action) -> str:
     return condition
 
 
+def expiry_only_shrinks(change: Change) -> str:
+    """Rule 7 as a condition: the stored expiry is at least the new one (a key without one has
+    nothing to lengthen); removing the expiry is lengthening it. "rotated" applies it to a key that
+    has a successor only."""
+    if "expires_at" in change.sets:
+        shrinks = "attribute_not_exists(expires_at) OR expires_at >= :new_expiry"
+    else:
+        shrinks = "attribute_not_exists(expires_at)"
+    if change.expiry_only_shrinks == "rotated":
+        return f"attribute_not_exists(rotated_to) OR {shrinks}"
+    return shrinks
+
+
 def change_condition(change: Change) -> Expression:
     """visible AND the action's status condition [AND the version read] [AND the lifetime bound]."""
     expression, names, values = visibility(change.principal)
@@ -84,6 +97,10 @@ def change_condition(change: Change) -> Expression:
     if change.created_not_before is not None:
         parts.append("created_at >= :earliest")
         candidates[":earliest"] = number(change.created_not_before)
+    if change.expiry_only_shrinks is not None:
+        parts.append(expiry_only_shrinks(change))
+        if "expires_at" in change.sets:
+            candidates[":new_expiry"] = number(change.sets["expires_at"])
     used = set(_PLACEHOLDER.findall(" ".join(parts[1:])))
     values.update({name: value for name, value in candidates.items() if name in used})
     names["#status"] = "status"

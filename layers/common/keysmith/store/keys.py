@@ -27,7 +27,7 @@ from keysmith.store.client import UNAVAILABLE_CODES, error_code, guard
 from keysmith.store.conditions import Expression, change_condition
 from keysmith.store.cursors import encode_cursor
 from keysmith.store.items import from_item, number, to_item
-from keysmith.store.listing import query_request
+from keysmith.store.listing import listing_position, query_limits, query_request
 
 
 def _condition_failed(error: ClientError) -> ConditionFailed:
@@ -64,11 +64,29 @@ class KeyStore:
         return item
 
     def page(self, listing: Listing, limit: int, cursor: str | None) -> Page:
-        """One page, newest first, from an index; the listing's filters as a FilterExpression."""
-        with guard():
-            answer = self.client.query(**query_request(self.table, listing, limit, cursor))
-        records = [from_item(item) for item in answer.get("Items", [])]
-        last = answer.get("LastEvaluatedKey")
+        """One page, newest first, from an index; the listing's filters as a FilterExpression.
+
+        A page holds ``limit`` keys unless the listing is exhausted, whatever the filters: the
+        store asks for ``limit + 1`` matches (the extra one tells whether anything is left), and
+        while a filter leaves it short it queries on, each query reading ``QUERY_GROWTH`` times
+        more items, at most ``MAX_QUERIES_PER_PAGE`` queries (``query_limits``). Only when those
+        read everything they may and still found too few is a page short with a cursor.
+        """
+        found: list[dict[str, Any]] = []
+        start = cursor
+        last: dict[str, Any] | None = None
+        for asked in query_limits(limit):
+            with guard():
+                answer = self.client.query(**query_request(self.table, listing, asked, start))
+            found += answer.get("Items", [])
+            last = answer.get("LastEvaluatedKey")
+            if len(found) > limit or not last:
+                break
+            start = encode_cursor(last, listing.binding)
+        if len(found) > limit:
+            found = found[:limit]
+            last = listing_position(found[-1], listing)
+        records = [from_item(item) for item in found]
         return Page(records, encode_cursor(last, listing.binding) if last else None)
 
     def idempotency_record(self, item_id: str) -> IdempotencyRecord | None:

@@ -13,8 +13,28 @@ from keysmith.store.items import number
 INDEXES = {"tenant": ("by_tenant", "tenant_id"), "owner": ("by_owner", "owner_key")}
 
 
-def query_request(table: str, listing: Listing, limit: int, cursor: str | None) -> dict[str, Any]:
-    """The Query parameters of one page of ``listing``."""
+# The cost of one list page (docs/api-reference.md, "List pages"): at most MAX_QUERIES_PER_PAGE
+# queries; the first reads limit + 1 items, each next one QUERY_GROWTH times more, none more than
+# MAX_ITEMS_PER_QUERY (DynamoDB also stops a query at 1 MB).
+MAX_QUERIES_PER_PAGE = 4
+QUERY_GROWTH = 4
+MAX_ITEMS_PER_QUERY = 1000
+
+
+def query_limits(limit: int) -> list[int]:
+    """The ``Limit`` of each query a page may make: growing, bounded in number and in size."""
+    return [min((limit + 1) * QUERY_GROWTH**i, MAX_ITEMS_PER_QUERY) for i in range(MAX_QUERIES_PER_PAGE)]
+
+
+def listing_position(item: dict[str, Any], listing: Listing) -> dict[str, Any]:
+    """The index position of ``item`` in ``listing``, as DynamoDB writes a LastEvaluatedKey."""
+    _, part_name = INDEXES[listing.index]
+    return {name: item[name] for name in ("id", "created_sk", part_name)}
+
+
+def query_request(table: str, listing: Listing, limit: int, start: str | None) -> dict[str, Any]:
+    """The Query parameters of one query of ``listing``, after ``start`` (a cursor, checked against
+    the listing it was issued for)."""
     index, part_name = INDEXES[listing.index]
     clauses: list[str] = []
     names: dict[str, str] = {"#p": part_name}
@@ -44,8 +64,8 @@ def query_request(table: str, listing: Listing, limit: int, cursor: str | None) 
     }
     if clauses:
         request["FilterExpression"] = " AND ".join(clauses)
-    if cursor:
-        request["ExclusiveStartKey"] = decode_cursor(cursor, part_name, listing.partition, listing.binding)
+    if start:
+        request["ExclusiveStartKey"] = decode_cursor(start, part_name, listing.partition, listing.binding)
     return request
 
 
