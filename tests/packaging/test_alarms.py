@@ -78,25 +78,24 @@ def api_metric(metric: str, api: str = "HttpApi") -> Watched:
 
 GE, GT = "GreaterThanOrEqualToThreshold", "GreaterThanThreshold"
 
+
+def api_5xx_rate(api: str) -> Rule:
+    """One HTTP API's 5xx answers as a percentage of its requests, >= 1 % in 2 periods in a row."""
+    return Rule(
+        {"server_errors": api_metric("5xx", api), "requests": api_metric("Count", api)},
+        "100 * FILL(server_errors, 0) / requests",
+        threshold=1,
+        comparison=GE,
+        datapoints=2,
+        periods=2,
+    )
+
+
 # The alarms that are not one-per-function, exactly as they must be.
 NAMED_RULES: dict[str, Rule] = {
     # HTTP APIs publish `5xx` and `Count` (REST APIs' 5XXError does not exist here): the rate in %.
-    "HttpApi5xxRateAlarm": Rule(
-        {"server_errors": api_metric("5xx"), "requests": api_metric("Count")},
-        "100 * FILL(server_errors, 0) / requests",
-        threshold=1,
-        comparison=GE,
-        datapoints=2,
-        periods=2,
-    ),
-    "InternalApi5xxRateAlarm": Rule(
-        {"server_errors": api_metric("5xx", "InternalApi"), "requests": api_metric("Count", "InternalApi")},
-        "100 * FILL(server_errors, 0) / requests",
-        threshold=1,
-        comparison=GE,
-        datapoints=2,
-        periods=2,
-    ),
+    "HttpApi5xxRateAlarm": api_5xx_rate("HttpApi"),
+    "InternalApi5xxRateAlarm": api_5xx_rate("InternalApi"),
     # The authorizer raises when DynamoDB fails (it neither allows nor denies a key it could not
     # check), so its errors are a rate, not a count: this is its Errors alarm.
     "AuthorizerErrorRateAlarm": Rule(
