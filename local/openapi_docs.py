@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 from keysmith.domain import grammar
 from keysmith.domain.grammar import anchored
 from keysmith.http.answers import PROBLEM_CONTENT_TYPE
-from keysmith.http.resolver_entry import PROBLEM_STATUSES, new_router
+from keysmith.http.resolver_entry import new_router
+from keysmith.http.route_docs import PROBLEM_STATUSES
 from keysmith.http.schemas import ProblemDetails
 from keysmith.http.verify_body import MAX_REQUIRED_SCOPES
 

@@ -21,8 +21,8 @@ from keysmith.http.resolver_entry import (
     key_response,
     lambda_handler,
     new_router,
-    problem_responses,
 )
+from keysmith.http.route_docs import problem_responses
 from keysmith.http.schemas import ApiKey, CreatedApiKey, CreateKeyRequest, json_content
 from keysmith.http.views import to_api
 

@@ -2,7 +2,8 @@
 
 from keysmith import wiring
 from keysmith.domain import policy
-from keysmith.http.resolver_entry import Response, current_principal, lambda_handler, new_router, route_doc
+from keysmith.http.resolver_entry import Response, current_principal, lambda_handler, new_router
+from keysmith.http.route_docs import route_doc
 
 router = new_router()
 DOC = route_doc(

@@ -2,15 +2,8 @@
 
 from keysmith import wiring
 from keysmith.domain import policy
-from keysmith.http.resolver_entry import (
-    Response,
-    answer,
-    current_principal,
-    key_response,
-    lambda_handler,
-    new_router,
-    route_doc,
-)
+from keysmith.http.resolver_entry import Response, current_principal, key_response, lambda_handler, new_router
+from keysmith.http.route_docs import answer, route_doc
 
 router = new_router()
 

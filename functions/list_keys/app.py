@@ -15,8 +15,8 @@ from keysmith.http.resolver_entry import (
     json_response,
     lambda_handler,
     new_router,
-    problem_responses,
 )
+from keysmith.http.route_docs import problem_responses
 from keysmith.http.schemas import ApiKeyList, ListStatus, OwnerType, json_content
 from keysmith.http.views import to_api
 

@@ -2,14 +2,8 @@
 
 from keysmith import wiring
 from keysmith.domain import policy
-from keysmith.http.resolver_entry import (
-    Response,
-    current_principal,
-    key_response,
-    lambda_handler,
-    new_router,
-    state_change_doc,
-)
+from keysmith.http.resolver_entry import Response, current_principal, key_response, lambda_handler, new_router
+from keysmith.http.route_docs import state_change_doc
 
 router = new_router()
 

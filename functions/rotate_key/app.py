@@ -13,8 +13,8 @@ from keysmith.http.resolver_entry import (
     key_response,
     lambda_handler,
     new_router,
-    problem_responses,
 )
+from keysmith.http.route_docs import problem_responses
 from keysmith.http.schemas import CreatedApiKey, RotateKeyRequest, json_content
 
 router = new_router()

@@ -10,13 +10,12 @@ from keysmith.http.resolver_entry import (
     REQUIRED_BODY,
     Body,
     Response,
-    answer,
     current_principal,
     key_response,
     lambda_handler,
     new_router,
-    route_doc,
 )
+from keysmith.http.route_docs import answer, route_doc
 from keysmith.http.schemas import UpdateKeyRequest
 
 router = new_router()

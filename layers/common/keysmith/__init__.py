@@ -16,7 +16,8 @@
     http/         payload 2.0: request_guard, answers (the one exception -> problem mapping and
                   result shapes), views (JSON shapes), verify_body, routes, function_entry (verify,
                   authorizer, whoami), resolver_entry (the only Powertools-resolver importer),
-                  schemas (the only pydantic importer)
+                  route_docs (a route's OpenAPI details), schemas/ (the only pydantic importer:
+                  fields, key_requests, resources)
 
 The import rule: http | auth -> wiring -> store -> domain, never upwards; the domain imports only
 the standard library (and settings, clock). The verify, authorizer and whoami functions import no

@@ -1,5 +1,6 @@
 """What every function answers: the one JSON result shape, the one problem+json shape (RFC 9457),
-and the one mapping from an exception to the problem it is answered with. Both entries
+the one mapping from an exception to the problem it is answered with, and the one mapping from
+validation errors to the 400/422 problem. Both entries
 (``function_entry`` and ``resolver_entry``) answer through here."""
 
 from __future__ import annotations
@@ -93,3 +94,32 @@ def scope_schema(allowed_scopes: tuple[str, ...]) -> dict[str, Any]:
         "description": "A scope: the deploy's allowed (product) scopes, which give no right on this API, "
         "and the management scopes keys:read (list and get keys) and keys:write (create and change keys).",
     }
+
+
+def _pointer(parts: tuple[Any, ...]) -> str:
+    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _message(error: dict[str, Any]) -> str:
+    if error.get("type") == "extra_forbidden":
+        return "Unknown field."
+    if error.get("type") == "missing":
+        return "Required."
+    message = str(error.get("msg", "Invalid value."))
+    return message.removeprefix("Value error, ")
+
+
+def validation_problem(errors: list[dict[str, Any]]) -> Problem:
+    """pydantic/Powertools validation errors as the API's 400 or 422 problem."""
+    body_errors: list[dict[str, str]] = []
+    query_errors: list[dict[str, str]] = []
+    for error in errors:
+        loc = tuple(error.get("loc", ()))
+        where, rest = (loc[0], loc[1:]) if loc else ("body", ())
+        if where == "body" and (error.get("type") == "json_invalid" or not rest or isinstance(rest[0], int)):
+            return Problem("malformed-request", "The request body must be a JSON object.")
+        entry = {"pointer": _pointer(tuple(rest)), "detail": _message(error)}
+        (body_errors if where == "body" else query_errors).append(entry)
+    if query_errors:
+        return Problem("malformed-request", "A query parameter is not valid.", errors=query_errors)
+    return Problem("validation-error", "The request body breaks a field rule.", errors=body_errors)

@@ -29,7 +29,6 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Body as Body
 from aws_lambda_powertools.event_handler.openapi.params import Header as Header
 from aws_lambda_powertools.event_handler.openapi.params import Query as Query
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -49,13 +48,13 @@ from keysmith.http.answers import (
     problem_for,
     problem_result,
     request_id_of,
+    validation_problem,
 )
 from keysmith.http.request_guard import MAX_BODY_BYTES as MAX_BODY_BYTES  # re-exported for the handlers
 from keysmith.http.request_guard import NO_BODY as NO_BODY
 from keysmith.http.request_guard import OPTIONAL_BODY as OPTIONAL_BODY
 from keysmith.http.request_guard import REQUIRED_BODY as REQUIRED_BODY
 from keysmith.http.request_guard import guard_request, header, size_problem
-from keysmith.http.schemas import ApiKey, ProblemDetails, json_content
 from keysmith.http.views import to_api
 from keysmith.logger import logger
 
@@ -63,64 +62,6 @@ metrics = Metrics(namespace="Keysmith", service="keysmith")
 
 # A refused request records no business metric; that is expected, not worth a warning per request.
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
-
-PROBLEM_STATUSES = {
-    400: "Malformed request (not JSON, not an object, bad cursor or query).",
-    401: "Missing or invalid credential.",
-    403: "The credential lacks the right.",
-    404: "No such key for this caller.",
-    409: "The action is not available in the key's current status.",
-    413: "Body over 16 KiB.",
-    415: "Body without Content-Type: application/json.",
-    422: "A field breaks a rule; see errors.",
-    503: "The store throttled or failed; retry after Retry-After seconds.",
-}
-
-
-def problem_responses(*statuses: int) -> dict[int, OpenAPIResponse]:
-    """OpenAPI ``responses`` entries for the problem answers a route can give."""
-    return {
-        status: {
-            "description": PROBLEM_STATUSES[status],
-            "content": json_content(ProblemDetails, PROBLEM_CONTENT_TYPE),
-        }
-        for status in statuses
-    }
-
-
-def answer(description: str, model: Any = ApiKey) -> OpenAPIResponse:
-    """An OpenAPI ``responses`` entry for a JSON answer (by default an ApiKey)."""
-    return {"description": description, "content": json_content(model)}
-
-
-def route_doc(
-    summary: str,
-    operation_id: str,
-    answers: dict[int, OpenAPIResponse],
-    *problem_statuses: int,
-    description: str | None = None,
-) -> dict[str, Any]:
-    """The OpenAPI details of a route, for its decorator: ``@router.get(path, **route_doc(...))``."""
-    doc: dict[str, Any] = {"summary": summary, "operation_id": operation_id, "tags": ["api-keys"]}
-    if description is not None:
-        doc["description"] = description
-    doc["responses"] = {**answers, **problem_responses(*problem_statuses)}
-    return doc
-
-
-def state_change_doc(summary: str, operation_id: str, done: str) -> dict[str, Any]:
-    """``route_doc`` of suspend, activate and revoke: the key as it is now, or 409 by its status."""
-    return route_doc(
-        summary,
-        operation_id,
-        {200: answer(f"{done}: the key as it is now.")},
-        401,
-        403,
-        404,
-        409,
-        503,
-        description="409 `conflict` when the key's status does not allow it (see `available_actions`).",
-    )
 
 
 def new_router() -> APIGatewayHttpRouter:
@@ -142,36 +83,7 @@ def key_response(record: KeyRecord, status: int = 200, plaintext: str | None = N
     return json_response(status, body)
 
 
-# --- errors, mapped in one place ---------------------------------------------------------------
-
-
-def _pointer(parts: tuple[Any, ...]) -> str:
-    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
-
-
-def _message(error: dict[str, Any]) -> str:
-    if error.get("type") == "extra_forbidden":
-        return "Unknown field."
-    if error.get("type") == "missing":
-        return "Required."
-    message = str(error.get("msg", "Invalid value."))
-    return message.removeprefix("Value error, ")
-
-
-def validation_problem(errors: list[dict[str, Any]]) -> Problem:
-    """pydantic/Powertools validation errors as the API's 400 or 422 problem."""
-    body_errors: list[dict[str, str]] = []
-    query_errors: list[dict[str, str]] = []
-    for error in errors:
-        loc = tuple(error.get("loc", ()))
-        where, rest = (loc[0], loc[1:]) if loc else ("body", ())
-        if where == "body" and (error.get("type") == "json_invalid" or not rest or isinstance(rest[0], int)):
-            return Problem("malformed-request", "The request body must be a JSON object.")
-        entry = {"pointer": _pointer(tuple(rest)), "detail": _message(error)}
-        (body_errors if where == "body" else query_errors).append(entry)
-    if query_errors:
-        return Problem("malformed-request", "A query parameter is not valid.", errors=query_errors)
-    return Problem("validation-error", "The request body breaks a field rule.", errors=body_errors)
+# --- errors, mapped in one place (``answers``) ------------------------------------------------
 
 
 def _problem_response(app: APIGatewayHttpResolver, error: Exception) -> Response[str]:

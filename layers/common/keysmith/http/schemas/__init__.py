@@ -1,0 +1,40 @@
+"""pydantic models of request bodies, query parameters and responses: the only package that imports
+pydantic (management functions only; never on the verification path).
+
+- ``fields``: the shared field rules and the OpenAPI extras
+- ``key_requests``: the bodies of create, PATCH and rotate
+- ``resources``: the response shapes (ApiKey, its list, problem details)
+"""
+
+from keysmith.http.schemas.fields import ListStatus, OwnerType
+from keysmith.http.schemas.key_requests import CreateKeyRequest, RotateKeyRequest, UpdateKeyRequest
+from keysmith.http.schemas.resources import (
+    Answer,
+    ApiKey,
+    ApiKeyList,
+    AvailableActions,
+    CreatedApiKey,
+    Creator,
+    Owner,
+    ProblemDetails,
+    ProblemError,
+    json_content,
+)
+
+__all__ = [
+    "Answer",
+    "ApiKey",
+    "ApiKeyList",
+    "AvailableActions",
+    "CreateKeyRequest",
+    "CreatedApiKey",
+    "Creator",
+    "ListStatus",
+    "Owner",
+    "OwnerType",
+    "ProblemDetails",
+    "ProblemError",
+    "RotateKeyRequest",
+    "UpdateKeyRequest",
+    "json_content",
+]

@@ -1,0 +1,132 @@
+"""The bodies of create, PATCH and rotate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ConfigDict, Field, StrictStr, field_validator
+
+from keysmith.http.schemas.fields import (
+    DESCRIPTION_RULES,
+    IDENTIFIER_RULES,
+    METADATA_RULES,
+    NAME_RULES,
+    SCOPES_RULES,
+    GraceSeconds,
+    KeyFieldRules,
+    LifetimeSeconds,
+    StrictBody,
+    check_identifier,
+    document,
+    not_nullable_with,
+)
+
+
+class CreateKeyRequest(KeyFieldRules):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "not": {
+                "description": "expires_at and expires_in_seconds, never both",
+                "required": ["expires_at", "expires_in_seconds"],
+                "properties": {"expires_at": {"type": "string"}, "expires_in_seconds": {"type": "integer"}},
+            }
+        }
+    )
+
+    name: StrictStr = Field(
+        description="1-100 characters after trimming white space; no control or formatting characters.",
+        json_schema_extra=NAME_RULES,
+    )
+    description: StrictStr | None = Field(
+        default=None,
+        max_length=500,
+        description="No control or formatting characters but newline and tab.",
+        json_schema_extra=document(**DESCRIPTION_RULES),
+    )
+    scopes: list[StrictStr] | None = Field(
+        default=None,
+        max_length=64,
+        description="Unique scopes from the deploy's allowed scopes and keys:read, keys:write; "
+        'default ["read"].',
+        json_schema_extra=document(**SCOPES_RULES),
+    )
+    expires_at: StrictStr | None = Field(
+        default=None,
+        description="A future RFC 3339 date-time (whole seconds count: at least the next second), at most "
+        "the deploy's maximum lifetime from now.",
+        json_schema_extra=document(format="date-time"),
+    )
+    expires_in_seconds: LifetimeSeconds | None = Field(
+        default=None, description="At most the deploy's maximum lifetime."
+    )
+    service_account_id: StrictStr | None = Field(
+        default=None,
+        description="Admins only: owner of the new key.",
+        json_schema_extra=document(**IDENTIFIER_RULES),
+    )
+    environment_id: StrictStr | None = Field(default=None, json_schema_extra=document(**IDENTIFIER_RULES))
+    metadata: dict[StrictStr, StrictStr] | None = Field(
+        default=None,
+        description="At most 20 entries; keys 1-40 characters, values up to 256.",
+        json_schema_extra=document(**METADATA_RULES),
+    )
+
+    @field_validator("service_account_id", "environment_id")
+    @classmethod
+    def _identifiers(cls, value: str | None) -> str | None:
+        return check_identifier(value)
+
+
+class UpdateKeyRequest(KeyFieldRules):
+    """PATCH body: the fields to change, at least one. Absent fields stay as they are."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    name: StrictStr | None = Field(
+        default=None,
+        description="1-100 characters after trimming white space; no control or formatting characters. "
+        "Not null.",
+        json_schema_extra=not_nullable_with(**NAME_RULES),
+    )
+    description: StrictStr | None = Field(
+        default=None,
+        max_length=500,
+        description='null or "" removes the description. No control or formatting characters but '
+        "newline and tab.",
+        json_schema_extra=document(**DESCRIPTION_RULES),
+    )
+    scopes: list[StrictStr] | None = Field(
+        default=None,
+        max_length=64,
+        description="Replaces the scopes: unique, allowed, within the caller's. Not null.",
+        json_schema_extra=not_nullable_with(**SCOPES_RULES),
+    )
+    expires_at: StrictStr | None = Field(
+        default=None,
+        description=(
+            "A future RFC 3339 date-time (at least the next whole second), at most the deploy's maximum "
+            "lifetime after the key's created_at. null removes the expiry (only where the deploy has no "
+            "maximum lifetime). Rule 7: an API key may only bring it forward, and nobody extends or "
+            "removes the end of a rotated key's grace period."
+        ),
+        json_schema_extra=document(format="date-time"),
+    )
+    metadata: dict[StrictStr, StrictStr] | None = Field(
+        default=None,
+        description="Replaces the whole map (at most 20 entries); {} empties it. Not null.",
+        json_schema_extra=not_nullable_with(**METADATA_RULES),
+    )
+
+    @field_validator("name", "scopes", "metadata")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("must not be null")
+        return value
+
+
+class RotateKeyRequest(StrictBody):
+    grace_period_seconds: GraceSeconds = Field(
+        default=0,
+        description="0 revokes the old key now; otherwise it stays valid this long (never past its expiry).",
+    )
