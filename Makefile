@@ -43,7 +43,7 @@ $(SEC_VENV)/.installed: requirements-security.txt
 	touch $@
 
 # the client as a user installs it (not editable): its tests run against what `pip install ./client` gives
-$(CLIENT_VENV)/.installed: client/pyproject.toml client/README.md $(wildcard client/src/keysmith_client/*.py)
+$(CLIENT_VENV)/.installed: client/pyproject.toml client/README.md $(wildcard client/src/keysmith_client/*.py client/src/keysmith_client/*/*.py)
 	test -x $(CLIENT_VENV)/bin/python || $(PYTHON) -m venv $(CLIENT_VENV)
 	$(CLIENT_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(CLIENT_VENV)/bin/python -m pip install --quiet --force-reinstall --no-deps ./client
