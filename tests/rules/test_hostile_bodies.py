@@ -31,6 +31,21 @@ __all__ = ["_figures", "ctx"]
 # --- the table -----------------------------------------------------------------------------------
 
 NESTED = '{"name":"x","metadata":' + "[" * 40 + "]" * 40 + "}"
+# expires_at values a create refuses: impossible or zoneless times, a date, years out of range,
+# a number, the past
+BAD_EXPIRES_AT: dict[str, Any] = {
+    "February 30": "2030-02-30T00:00:00Z",
+    "month 13": "2030-13-01T00:00:00Z",
+    "hour 25": "2030-01-01T25:00:00Z",
+    "second 61": "2030-01-01T00:00:61Z",
+    "no zone": "2030-01-01T00:00:00",
+    "date only": "2030-01-01",
+    "year 0": "0000-01-01T00:00:00Z",
+    "year 9999": "9999-12-31T23:59:59Z",
+    "offset +25:00": "2030-01-01T00:00:00+25:00",
+    "epoch number": 1900000000,
+    "past date": "2001-01-01T00:00:00Z",
+}
 PADDED_OK_16384 = '{"name":"exactly sixteen KiB"}'.ljust(16384)
 
 
@@ -113,17 +128,7 @@ def body_cases() -> list[Case]:
         refused("unknown field key_hash", {"key_hash": "00"}, "/key_hash"),
         refused("unknown field tenant_id", {"tenant_id": "globex"}, "/tenant_id"),
         refused("unknown field id", {"id": "idem#x"}, "/id"),
-        refused("February 30", {"expires_at": "2030-02-30T00:00:00Z"}, "/expires_at"),
-        refused("month 13", {"expires_at": "2030-13-01T00:00:00Z"}, "/expires_at"),
-        refused("hour 25", {"expires_at": "2030-01-01T25:00:00Z"}, "/expires_at"),
-        refused("second 61", {"expires_at": "2030-01-01T00:00:61Z"}, "/expires_at"),
-        refused("no zone", {"expires_at": "2030-01-01T00:00:00"}, "/expires_at"),
-        refused("date only", {"expires_at": "2030-01-01"}, "/expires_at"),
-        refused("year 0", {"expires_at": "0000-01-01T00:00:00Z"}, "/expires_at"),
-        refused("year 9999", {"expires_at": "9999-12-31T23:59:59Z"}, "/expires_at"),
-        refused("offset +25:00", {"expires_at": "2030-01-01T00:00:00+25:00"}, "/expires_at"),
-        refused("epoch number", {"expires_at": 1900000000}, "/expires_at"),
-        refused("past date", {"expires_at": "2001-01-01T00:00:00Z"}, "/expires_at"),
+        *(refused(label, {"expires_at": when}, "/expires_at") for label, when in BAD_EXPIRES_AT.items()),
         refused(
             "both expiries",
             {"expires_at": "2099-01-01T00:00:00Z", "expires_in_seconds": 60},

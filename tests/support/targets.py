@@ -19,6 +19,38 @@ ROUTES = [
 ]
 
 
+# Every route of the key API by name, in the order the authorization tests walk them.
+ROUTE_NAMES = ("create", "list", "get", "patch", "suspend", "activate", "revoke", "rotate", "delete")
+
+
+def call_route(
+    api: Api,
+    token: str,
+    route: str,
+    target: str,
+    create_body: dict[str, Any] | None = None,
+    *,
+    list_query: dict[str, str] | None = None,
+) -> Reply:
+    """The route named ``route`` (one of ROUTE_NAMES) called by ``token`` on the key ``target``:
+    create makes a key named "new" (with ``create_body``), list reads with ``list_query``, patch
+    renames the target, the state changes send no body."""
+    path = f"/v1/api-keys/{target}"
+    if route == "create":
+        return api.request(
+            "POST", "/v1/api-keys", token=token, json_body={"name": "new", **(create_body or {})}
+        )
+    if route == "list":
+        return api.request("GET", "/v1/api-keys", token=token, query=list_query)
+    if route == "get":
+        return api.request("GET", path, token=token)
+    if route == "patch":
+        return api.request("PATCH", path, token=token, json_body={"name": "renamed"})
+    if route == "delete":
+        return api.request("DELETE", path, token=token)
+    return api.request("POST", f"{path}/{route}", token=token)
+
+
 def unchanged(api: Api, key: dict[str, Any]) -> None:
     """The target key is stored as it was created: first version, same name."""
     item = api.parts.store.get_raw(key["id"])
