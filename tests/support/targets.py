@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.helpers import Api, Reply
+from tests.support.problems import assert_problem
 
 UNKNOWN_ID = "3c90c3cc-0d44-8b50-a888-8dd25736052a"
 # Every route that acts on one key: (method, suffix after /v1/api-keys/{id}).
@@ -57,6 +58,12 @@ def unchanged(api: Api, key: dict[str, Any]) -> None:
     assert item is not None
     assert item["version"] == {"N": "1"}
     assert item["name"] == {"S": "target"}
+
+
+def assert_invalid_and_unchanged(api: Api, reply: Reply, key: dict[str, Any], pointer: str) -> None:
+    """``reply`` is a 422 naming ``pointer``, and the target key is stored as it was created."""
+    assert_problem(reply, 422, "validation-error", pointer)
+    unchanged(api, key)
 
 
 def send(api: Api, token: str, method: str, path: str, body: str | None, **headers: str) -> Reply:
