@@ -355,6 +355,20 @@ def stubbed_store() -> tuple[KeyStore, Stubber]:
     return KeyStore(client, "keys"), Stubber(client)
 
 
+def verified_then_used(
+    store: KeyStore, stub: Stubber, plaintext: str, ip: str | None, user_agent: str | None
+) -> bool:
+    """Verify ``plaintext`` (valid) and record its use through the stubbed store, consuming every
+    stubbed answer: whether the last-used write landed."""
+    v = Verifier(store, "ks", now=Clock())
+    with stub:
+        result = v.verify(plaintext)
+        assert result.valid and result.record is not None
+        used = v.record_use(result.record, ip, user_agent)
+        stub.assert_no_pending_responses()
+    return used
+
+
 def test_a_throttled_last_used_write_still_verifies_valid() -> None:
     store, stub = stubbed_store()
     plaintext, record = new_key()
@@ -364,12 +378,7 @@ def test_a_throttled_last_used_write_still_verifies_valid() -> None:
         {"TableName": "keys", "Key": {"id": {"S": record.id}}, "ConsistentRead": True},
     )
     stub.add_client_error("update_item", "ProvisionedThroughputExceededException", http_status_code=400)
-    v = Verifier(store, "ks", now=Clock())
-    with stub:
-        result = v.verify(plaintext)
-        assert result.valid
-        assert v.record_use(result.record, "203.0.113.7", "curl/8.5") is False  # type: ignore[arg-type]
-        stub.assert_no_pending_responses()
+    assert verified_then_used(store, stub, plaintext, "203.0.113.7", "curl/8.5") is False
 
 
 def test_the_last_used_write_is_one_conditional_update_of_three_attributes() -> None:
@@ -394,11 +403,7 @@ def test_the_last_used_write_is_one_conditional_update_of_three_attributes() -> 
             },
         },
     )
-    v = Verifier(store, "ks", now=Clock())
-    with stub:
-        result = v.verify(plaintext)
-        assert v.record_use(result.record, "203.0.113.7", "curl/8.5") is True  # type: ignore[arg-type]
-        stub.assert_no_pending_responses()
+    assert verified_then_used(store, stub, plaintext, "203.0.113.7", "curl/8.5") is True
 
 
 def test_a_lost_race_is_a_condition_failure_read_as_no_write() -> None:
@@ -406,10 +411,7 @@ def test_a_lost_race_is_a_condition_failure_read_as_no_write() -> None:
     plaintext, record = new_key()
     stub.add_response("get_item", {"Item": to_item(record)})
     stub.add_client_error("update_item", "ConditionalCheckFailedException", http_status_code=400)
-    v = Verifier(store, "ks", now=Clock())
-    with stub:
-        result = v.verify(plaintext)
-        assert v.record_use(result.record, None, None) is False  # type: ignore[arg-type]
+    assert verified_then_used(store, stub, plaintext, None, None) is False
 
 
 @pytest.mark.parametrize(

@@ -127,13 +127,19 @@ def test_rule_3_a_user_key_with_keys_write_still_changes_its_persons_keys(api: A
     assert_status(call(api, pat, route, target), expected, route)
 
 
-@pytest.mark.parametrize("route", ROUTES)
-def test_rule_4_a_service_account_key_with_keys_write_acts_on_its_own_account(api: Api, route: str) -> None:
+def sa_ci_writer_calls(api: Api, route: str, account: str) -> tuple[Reply, str]:
+    """A key of the service account sa_ci with the management scopes calls ``route`` on a key of
+    ``account`` (made by an admin; a create asks for a key of ``account``): the reply and the key."""
     admin = api.session("root", "acme", ["admin"])
     writer = api.created_key(admin, service_account_id="sa_ci", scopes=MANAGES)["key"]
-    target = api.created_key(admin, service_account_id="sa_ci")["id"]
+    target = api.created_key(admin, service_account_id=account)["id"]
     prepare(api, admin, route, target)
-    reply = call(api, writer, route, target, {"service_account_id": "sa_ci"})
+    return call(api, writer, route, target, {"service_account_id": account}), target
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_rule_4_a_service_account_key_with_keys_write_acts_on_its_own_account(api: Api, route: str) -> None:
+    reply, _ = sa_ci_writer_calls(api, route, "sa_ci")
     assert_status(reply, SUCCESS.get(route, 200), route)
     if route in ("create", "rotate"):
         assert reply.body["owner"] == {"type": "service_account", "id": "sa_ci"}
@@ -141,11 +147,7 @@ def test_rule_4_a_service_account_key_with_keys_write_acts_on_its_own_account(ap
 
 @pytest.mark.parametrize("route", ROUTES)
 def test_rule_4_a_service_account_key_cannot_touch_another_account(api: Api, route: str) -> None:
-    admin = api.session("root", "acme", ["admin"])
-    writer = api.created_key(admin, service_account_id="sa_ci", scopes=MANAGES)["key"]
-    other = api.created_key(admin, service_account_id="sa_other")["id"]
-    prepare(api, admin, route, other)
-    reply = call(api, writer, route, other, {"service_account_id": "sa_other"})
+    reply, other = sa_ci_writer_calls(api, route, "sa_other")
     if route == "create":
         assert_status(reply, 403, route)
     else:
