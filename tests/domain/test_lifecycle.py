@@ -36,6 +36,19 @@ ADMIN = Principal(
 )
 
 
+def key_caller(owner_type: str, owner_id: str, scopes: set[str], **more: Any) -> Principal:
+    """A caller of acme authenticated by its API key ``k`` with ``scopes``."""
+    return Principal(
+        kind=API_KEY,
+        tenant_id="acme",
+        owner_type=owner_type,
+        owner_id=owner_id,
+        scopes=frozenset(scopes),
+        key_id="k",
+        **more,
+    )
+
+
 def record(**changes: Any) -> KeyRecord:
     return alices_key(NOW - 10 * DAY, **changes)
 
@@ -68,15 +81,7 @@ def test_an_admin_condition_is_the_tenant_and_an_environment_key_adds_its_enviro
     store = FakeStore(stored=record())
     lifecycle(store).revoke(ADMIN, KEY_ID)
     assert store.updates[0]["condition"].startswith("(tenant_id = :vis_tenant) AND (#status IN")
-    scoped = Principal(
-        kind=API_KEY,
-        tenant_id="acme",
-        owner_type=SERVICE_ACCOUNT,
-        owner_id="sa",
-        scopes=frozenset({"write", "keys:write"}),
-        key_id="k",
-        environment_id="env_prod",
-    )
+    scoped = key_caller(SERVICE_ACCOUNT, "sa", {"write", "keys:write"}, environment_id="env_prod")
     lifecycle(store).revoke(scoped, KEY_ID)
     assert "environment_id = :vis_env" in store.updates[1]["condition"]
     assert store.updates[1]["values"][":vis_env"] == {"S": "env_prod"}
@@ -157,14 +162,7 @@ def test_a_failed_condition_the_old_item_does_not_explain_is_a_concurrent_change
 
 def test_write_scope_and_id_shape_are_checked_before_any_io() -> None:
     store = FakeStore()
-    reader = Principal(
-        kind=API_KEY,
-        tenant_id="acme",
-        owner_type=USER,
-        owner_id="alice",
-        scopes=frozenset({"read", "keys:read"}),
-        key_id="k",
-    )
+    reader = key_caller(USER, "alice", {"read", "keys:read"})
     with pytest.raises(Problem) as refused:
         lifecycle(store).revoke(reader, KEY_ID)
     assert refused.value.slug == "forbidden"
@@ -252,14 +250,7 @@ def test_a_throttled_or_conflicting_rotation_is_unavailable() -> None:
 
 def test_a_user_owned_api_key_may_not_rotate_even_before_any_read() -> None:
     store = FakeStore(stored=record())
-    pat = Principal(
-        kind=API_KEY,
-        tenant_id="acme",
-        owner_type=USER,
-        owner_id="alice",
-        scopes=frozenset({"read", "write", "keys:read", "keys:write"}),
-        key_id="k",
-    )
+    pat = key_caller(USER, "alice", {"read", "write", "keys:read", "keys:write"})
     with pytest.raises(Problem) as refused:
         lifecycle(store).rotate(pat, KEY_ID, 0)
     assert refused.value.slug == "forbidden"

@@ -15,6 +15,7 @@ from keysmith.domain.principals import SESSION, USER
 from keysmith.domain.problems import Problem
 from keysmith.settings import Settings
 from local.sessions import LOCAL_AUDIENCE, LOCAL_ISSUER, SessionSigner
+from tests.support.sessions import session_claims
 
 SIGNER = SessionSigner.generate()
 SETTINGS = Settings(
@@ -27,22 +28,6 @@ SETTINGS = Settings(
 
 def verifier(settings: Settings = SETTINGS, jwks: dict | None = None) -> SessionVerifier:
     return SessionVerifier(settings, StaticJwks(jwks or SIGNER.jwks()))
-
-
-def claims(**overrides: object) -> dict[str, object]:
-    now = int(time.time())
-    base: dict[str, object] = {
-        "iss": LOCAL_ISSUER,
-        "aud": LOCAL_AUDIENCE,
-        "sub": "u_1",
-        "tenant_id": "acme",
-        "roles": ["admin"],
-        "iat": now,
-        "nbf": now,
-        "exp": now + 600,
-    }
-    base.update(overrides)
-    return {k: v for k, v in base.items() if v is not None}
 
 
 def sign(payload: dict[str, object], **headers: object) -> str:
@@ -59,7 +44,7 @@ def refused(token: str, v: SessionVerifier | None = None) -> Problem:
 
 
 def test_a_good_session_becomes_a_user_principal() -> None:
-    principal = verifier().verify(sign(claims()))
+    principal = verifier().verify(sign(session_claims()))
     assert principal.kind == SESSION
     assert (principal.tenant_id, principal.owner_type, principal.owner_id) == ("acme", USER, "u_1")
     assert principal.is_admin
@@ -75,7 +60,7 @@ def test_configured_claim_names_are_used() -> None:
         tenant_claim="org",
         roles_claim="groups",
     )
-    token = sign(claims(tenant_id=None, roles=None, org="globex", groups=["admin", "billing"]))
+    token = sign(session_claims(tenant_id=None, roles=None, org="globex", groups=["admin", "billing"]))
     principal = verifier(settings).verify(token)
     assert principal.tenant_id == "globex" and principal.roles == {"admin", "billing"}
 
@@ -83,16 +68,16 @@ def test_configured_claim_names_are_used() -> None:
 @pytest.mark.parametrize(
     ("payload", "detail"),
     [
-        (lambda: claims(exp=int(time.time()) - 3600), "expired"),
-        (lambda: claims(nbf=int(time.time()) + 3600), "not valid"),
-        (lambda: claims(iss="https://evil.example/"), "not valid"),
-        (lambda: claims(aud="someone-else"), "not valid"),
-        (lambda: claims(exp=None), "not valid"),
-        (lambda: claims(sub=None), "not valid"),
-        (lambda: claims(tenant_id=None), "tenant_id"),
-        (lambda: claims(tenant_id="acme#user#x"), "tenant_id"),
-        (lambda: claims(sub="a b"), "subject"),
-        (lambda: claims(roles={"admin": True}), "roles"),
+        (lambda: session_claims(exp=int(time.time()) - 3600), "expired"),
+        (lambda: session_claims(nbf=int(time.time()) + 3600), "not valid"),
+        (lambda: session_claims(iss="https://evil.example/"), "not valid"),
+        (lambda: session_claims(aud="someone-else"), "not valid"),
+        (lambda: session_claims(exp=None), "not valid"),
+        (lambda: session_claims(sub=None), "not valid"),
+        (lambda: session_claims(tenant_id=None), "tenant_id"),
+        (lambda: session_claims(tenant_id="acme#user#x"), "tenant_id"),
+        (lambda: session_claims(sub="a b"), "subject"),
+        (lambda: session_claims(roles={"admin": True}), "roles"),
     ],
 )
 def test_bad_claims_are_401(payload: Callable[[], dict[str, object]], detail: str) -> None:
@@ -101,7 +86,7 @@ def test_bad_claims_are_401(payload: Callable[[], dict[str, object]], detail: st
 
 
 def test_alg_none_is_refused() -> None:
-    token = jwt.encode(claims(), key=None, algorithm="none", headers={"kid": SIGNER.kid})  # type: ignore[arg-type]
+    token = jwt.encode(session_claims(), key=None, algorithm="none", headers={"kid": SIGNER.kid})  # type: ignore[arg-type]
     refused(token)
 
 
@@ -120,7 +105,7 @@ def test_hs256_signed_with_the_public_key_is_refused() -> None:
     def b64(data: bytes) -> str:
         return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
-    signing_input = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(claims()).encode())}"
+    signing_input = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(session_claims()).encode())}"
     signature = hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
     refused(f"{signing_input}.{b64(signature)}")
 
@@ -129,14 +114,14 @@ def test_another_signers_token_and_unknown_kid_are_refused() -> None:
     other = SessionSigner.generate()
     token, _ = other.mint("u_1", "acme", issuer=LOCAL_ISSUER, audience=LOCAL_AUDIENCE)
     refused(token)
-    refused(sign(claims(), kid="nope"))
+    refused(sign(session_claims(), kid="nope"))
 
 
 def test_es256_sessions_are_accepted() -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     jwk = jwt.algorithms.ECAlgorithm.to_jwk(key.public_key(), as_dict=True)
     jwk.update({"kid": "ec1", "alg": "ES256"})
-    token = jwt.encode(claims(), key, algorithm="ES256", headers={"kid": "ec1"})
+    token = jwt.encode(session_claims(), key, algorithm="ES256", headers={"kid": "ec1"})
     assert verifier(jwks={"keys": [jwk]}).verify(token).owner_id == "u_1"
 
 
@@ -147,4 +132,4 @@ def test_garbage_tokens_are_401(token: str) -> None:
 
 def test_sessions_are_refused_when_the_deploy_has_no_issuer() -> None:
     unconfigured = Settings(table_name="t")
-    assert "not configured" in refused(sign(claims()), verifier(unconfigured)).detail
+    assert "not configured" in refused(sign(session_claims()), verifier(unconfigured)).detail

@@ -4,6 +4,7 @@ cache, and last-used written at most once per key per window without ever failin
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import botocore.session
@@ -194,42 +195,49 @@ def test_without_a_cache_every_verification_reads() -> None:
     assert store.reads == 3
 
 
+@dataclass
+class Warm:
+    """A warm container: a key stored and verified once by a verifier with a cache."""
+
+    store: FakeStore
+    clock: Clock
+    verifier: Verifier
+    plaintext: str
+    record: KeyRecord
+
+
+def warm(cache_ttl_seconds: float, **changes: Any) -> Warm:
+    store, clock = FakeStore(), Clock()
+    plaintext, record = stored(store, **changes)
+    v = verifier(store, clock, cache_ttl_seconds=cache_ttl_seconds)
+    assert v.verify(plaintext).valid
+    return Warm(store, clock, v, plaintext, record)
+
+
 def test_the_cache_serves_a_key_for_its_ttl_then_reads_again() -> None:
-    store = FakeStore()
-    clock = Clock()
-    plaintext, _ = stored(store)
-    v = verifier(store, clock, cache_ttl_seconds=30)
-    assert v.verify(plaintext).valid
-    clock.at += 29.9
-    assert v.verify(plaintext).valid
-    assert store.reads == 1
-    clock.at += 0.1
-    assert v.verify(plaintext).valid
-    assert store.reads == 2
+    w = warm(30)
+    w.clock.at += 29.9
+    assert w.verifier.verify(w.plaintext).valid
+    assert w.store.reads == 1
+    w.clock.at += 0.1
+    assert w.verifier.verify(w.plaintext).valid
+    assert w.store.reads == 2
 
 
 def test_a_revocation_takes_hold_after_at_most_the_ttl_in_a_warm_container() -> None:
-    store = FakeStore()
-    clock = Clock()
-    plaintext, record = stored(store)
-    v = verifier(store, clock, cache_ttl_seconds=10)
-    assert v.verify(plaintext).valid
-    store.records[record.id] = record.with_changes(status=REVOKED, revoked_at=clock.at)
-    clock.at += 9
-    assert v.verify(plaintext).code == VALID  # the documented cost of the cache
-    clock.at += 1
-    assert v.verify(plaintext).code == CODE_REVOKED
+    w = warm(10)
+    w.store.records[w.record.id] = w.record.with_changes(status=REVOKED, revoked_at=w.clock.at)
+    w.clock.at += 9
+    assert w.verifier.verify(w.plaintext).code == VALID  # the documented cost of the cache
+    w.clock.at += 1
+    assert w.verifier.verify(w.plaintext).code == CODE_REVOKED
 
 
 def test_expiry_is_checked_against_the_clock_even_for_a_cached_record() -> None:
-    store = FakeStore()
-    clock = Clock()
-    plaintext, _ = stored(store, expires_at=T0 + 5)
-    v = verifier(store, clock, cache_ttl_seconds=60)
-    assert v.verify(plaintext).valid
-    clock.at += 5
-    assert v.verify(plaintext).code == CODE_EXPIRED
-    assert store.reads == 1
+    w = warm(60, expires_at=T0 + 5)
+    w.clock.at += 5
+    assert w.verifier.verify(w.plaintext).code == CODE_EXPIRED
+    assert w.store.reads == 1
 
 
 def test_unknown_keys_are_never_cached() -> None:
@@ -243,12 +251,9 @@ def test_unknown_keys_are_never_cached() -> None:
 
 
 def test_the_cache_checks_the_full_digest_of_what_it_serves() -> None:
-    store = FakeStore()
-    plaintext, record = stored(store)
-    v = verifier(store, cache_ttl_seconds=60)
-    assert v.verify(plaintext).valid
-    v._cache[record.id] = (T0 + 60, record.with_changes(key_hash="0" * 64))
-    assert v.verify(plaintext).code == NOT_FOUND
+    w = warm(60)
+    w.verifier._cache[w.record.id] = (T0 + 60, w.record.with_changes(key_hash="0" * 64))
+    assert w.verifier.verify(w.plaintext).code == NOT_FOUND
 
 
 def test_the_cache_stays_bounded() -> None:
@@ -350,6 +355,20 @@ def stubbed_store() -> tuple[KeyStore, Stubber]:
     return KeyStore(client, "keys"), Stubber(client)
 
 
+def verified_then_used(
+    store: KeyStore, stub: Stubber, plaintext: str, ip: str | None, user_agent: str | None
+) -> bool:
+    """Verify ``plaintext`` (valid) and record its use through the stubbed store, consuming every
+    stubbed answer: whether the last-used write landed."""
+    v = Verifier(store, "ks", now=Clock())
+    with stub:
+        result = v.verify(plaintext)
+        assert result.valid and result.record is not None
+        used = v.record_use(result.record, ip, user_agent)
+        stub.assert_no_pending_responses()
+    return used
+
+
 def test_a_throttled_last_used_write_still_verifies_valid() -> None:
     store, stub = stubbed_store()
     plaintext, record = new_key()
@@ -359,12 +378,7 @@ def test_a_throttled_last_used_write_still_verifies_valid() -> None:
         {"TableName": "keys", "Key": {"id": {"S": record.id}}, "ConsistentRead": True},
     )
     stub.add_client_error("update_item", "ProvisionedThroughputExceededException", http_status_code=400)
-    v = Verifier(store, "ks", now=Clock())
-    with stub:
-        result = v.verify(plaintext)
-        assert result.valid
-        assert v.record_use(result.record, "203.0.113.7", "curl/8.5") is False  # type: ignore[arg-type]
-        stub.assert_no_pending_responses()
+    assert verified_then_used(store, stub, plaintext, "203.0.113.7", "curl/8.5") is False
 
 
 def test_the_last_used_write_is_one_conditional_update_of_three_attributes() -> None:
@@ -389,11 +403,7 @@ def test_the_last_used_write_is_one_conditional_update_of_three_attributes() -> 
             },
         },
     )
-    v = Verifier(store, "ks", now=Clock())
-    with stub:
-        result = v.verify(plaintext)
-        assert v.record_use(result.record, "203.0.113.7", "curl/8.5") is True  # type: ignore[arg-type]
-        stub.assert_no_pending_responses()
+    assert verified_then_used(store, stub, plaintext, "203.0.113.7", "curl/8.5") is True
 
 
 def test_a_lost_race_is_a_condition_failure_read_as_no_write() -> None:
@@ -401,10 +411,7 @@ def test_a_lost_race_is_a_condition_failure_read_as_no_write() -> None:
     plaintext, record = new_key()
     stub.add_response("get_item", {"Item": to_item(record)})
     stub.add_client_error("update_item", "ConditionalCheckFailedException", http_status_code=400)
-    v = Verifier(store, "ks", now=Clock())
-    with stub:
-        result = v.verify(plaintext)
-        assert v.record_use(result.record, None, None) is False  # type: ignore[arg-type]
+    assert verified_then_used(store, stub, plaintext, None, None) is False
 
 
 @pytest.mark.parametrize(

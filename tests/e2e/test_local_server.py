@@ -25,6 +25,7 @@ from local.sessions import LOCAL_AUDIENCE, LOCAL_ISSUER
 from local.template import REPO_ROOT
 from tests.conftest import LocalServerProcess, run_local_server
 from tests.e2e.conftest import Client
+from tests.support.targets import ROUTES as KEY_ROUTES
 
 PROBLEM = "application/problem+json"
 EVENT_FILES = sorted(p.name for p in EVENTS_DIR.glob("*.json") if not p.name.startswith("env."))
@@ -268,12 +269,7 @@ PUBLIC_ROUTES = [
     ("POST", "/v1/api-keys"),
     ("GET", "/v1/api-keys"),
     ("GET", "/v1/api-keys/k_1"),
-    ("PATCH", "/v1/api-keys/k_1"),
-    ("DELETE", "/v1/api-keys/k_1"),
-    ("POST", "/v1/api-keys/k_1/suspend"),
-    ("POST", "/v1/api-keys/k_1/activate"),
-    ("POST", "/v1/api-keys/k_1/revoke"),
-    ("POST", "/v1/api-keys/k_1/rotate"),
+    *((method, f"/v1/api-keys/k_1{suffix}") for method, suffix in KEY_ROUTES),
     ("GET", "/v1/whoami"),
     ("GET", "/v1/openapi.json"),
 ]

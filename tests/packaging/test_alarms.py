@@ -91,6 +91,18 @@ def api_5xx_rate(api: str) -> Rule:
     )
 
 
+def duration_p99(function: str) -> Rule:
+    """A hot-path function's p99 duration over a minute above 250 ms in 3 of 5 minutes."""
+    return Rule(
+        {"": lambda_metric("Duration", function, "p99", 60)},
+        None,
+        threshold=250,
+        comparison=GT,
+        datapoints=3,
+        periods=5,
+    )
+
+
 # The alarms that are not one-per-function, exactly as they must be.
 NAMED_RULES: dict[str, Rule] = {
     # HTTP APIs publish `5xx` and `Count` (REST APIs' 5XXError does not exist here): the rate in %.
@@ -109,22 +121,8 @@ NAMED_RULES: dict[str, Rule] = {
         datapoints=2,
         periods=2,
     ),
-    "VerifyDurationP99Alarm": Rule(
-        {"": lambda_metric("Duration", "VerifyFunction", "p99", 60)},
-        None,
-        threshold=250,
-        comparison=GT,
-        datapoints=3,
-        periods=5,
-    ),
-    "AuthorizerDurationP99Alarm": Rule(
-        {"": lambda_metric("Duration", "AuthorizerFunction", "p99", 60)},
-        None,
-        threshold=250,
-        comparison=GT,
-        datapoints=3,
-        periods=5,
-    ),
+    "VerifyDurationP99Alarm": duration_p99("VerifyFunction"),
+    "AuthorizerDurationP99Alarm": duration_p99("AuthorizerFunction"),
     **{
         f"KeysTable{kind}ThrottleAlarm": Rule(
             {

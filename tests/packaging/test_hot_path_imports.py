@@ -4,14 +4,9 @@ PyJWT/cryptography and not boto3 (botocore alone makes the DynamoDB client)."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 
-from tests.helpers import ROOT
+from tests.support.fresh_process import run_probe
 
 PROBE = r"""
 import importlib.util, json, sys
@@ -43,29 +38,7 @@ FORBIDDEN = (
 
 
 def loaded_modules(*folders: str) -> set[str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("PYTHON", "POWERTOOLS", "AWS_", "TABLE_NAME"))
-    }
-    env.update(
-        PYTHONPATH=os.pathsep.join([str(ROOT / "layers" / "common"), str(ROOT)]),
-        TABLE_NAME="keys",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-    )
-    completed = subprocess.run(
-        [sys.executable, "-c", PROBE, *folders],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr
-    return set(json.loads(completed.stdout.strip().splitlines()[-1]))
+    return set(run_probe(PROBE, *folders, timeout=120))
 
 
 def heavy(modules: set[str]) -> list[str]:

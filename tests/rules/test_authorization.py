@@ -14,8 +14,9 @@ import pytest
 from keysmith.domain import key_format as tokens
 from tests.helpers import Reply
 from tests.support.client import Client as Api
+from tests.support.targets import ROUTE_NAMES, call_route
 
-ROUTES = ("create", "list", "get", "patch", "suspend", "activate", "revoke", "rotate", "delete")
+ROUTES = ROUTE_NAMES
 CHANGES = ROUTES[3:]
 SUCCESS = {"create": 201, "list": 200, "get": 200, "rotate": 201, "delete": 204}
 # A caller key's scopes: the product scopes plus the management scopes that let it act on keys.
@@ -30,24 +31,20 @@ def prepare(api: Api, admin: str, route: str, target: str) -> None:
 
 
 def call(api: Api, token: str, route: str, target: str, create_body: dict[str, Any] | None = None) -> Reply:
-    path = f"/v1/api-keys/{target}"
-    if route == "create":
-        return api.request(
-            "POST", "/v1/api-keys", token=token, json_body={"name": "new", **(create_body or {})}
-        )
-    if route == "list":
-        return api.request("GET", "/v1/api-keys", token=token, query={"limit": "100"})
-    if route == "get":
-        return api.request("GET", path, token=token)
-    if route == "patch":
-        return api.request("PATCH", path, token=token, json_body={"name": "renamed"})
-    if route == "delete":
-        return api.request("DELETE", path, token=token)
-    return api.request("POST", f"{path}/{route}", token=token)
+    return call_route(api, token, route, target, create_body, list_query={"limit": "100"})
 
 
 def listed(reply: Reply) -> set[str]:
     return {item["id"] for item in reply.body["items"]}
+
+
+def assert_hidden(reply: Reply, route: str, target: str) -> None:
+    """``reply`` of a caller who may not see ``target``: a listing without it, else 404."""
+    if route == "list":
+        assert_status(reply, 200, route)
+        assert target not in listed(reply)
+    else:
+        assert_status(reply, 404, route)
 
 
 def assert_status(reply: Reply, status: int, context: object) -> None:
@@ -79,13 +76,8 @@ def test_rule_1_a_session_neither_sees_nor_changes_another_users_keys(api: Api, 
     alices = api.created_key(alice)["id"]
     prepare(api, admin, route, alices)
     before = api.parts.store.get_raw(alices)
-    reply = call(api, bob, route, alices)
-    if route == "list":
-        assert_status(reply, 200, route)
-        assert alices not in listed(reply)
-    else:
-        assert_status(reply, 404, route)
-        assert api.parts.store.get_raw(alices) == before
+    assert_hidden(call(api, bob, route, alices), route, alices)
+    assert api.parts.store.get_raw(alices) == before
 
 
 @pytest.mark.parametrize("owner", ["user", "service_account"])
@@ -135,13 +127,19 @@ def test_rule_3_a_user_key_with_keys_write_still_changes_its_persons_keys(api: A
     assert_status(call(api, pat, route, target), expected, route)
 
 
-@pytest.mark.parametrize("route", ROUTES)
-def test_rule_4_a_service_account_key_with_keys_write_acts_on_its_own_account(api: Api, route: str) -> None:
+def sa_ci_writer_calls(api: Api, route: str, account: str) -> tuple[Reply, str]:
+    """A key of the service account sa_ci with the management scopes calls ``route`` on a key of
+    ``account`` (made by an admin; a create asks for a key of ``account``): the reply and the key."""
     admin = api.session("root", "acme", ["admin"])
     writer = api.created_key(admin, service_account_id="sa_ci", scopes=MANAGES)["key"]
-    target = api.created_key(admin, service_account_id="sa_ci")["id"]
+    target = api.created_key(admin, service_account_id=account)["id"]
     prepare(api, admin, route, target)
-    reply = call(api, writer, route, target, {"service_account_id": "sa_ci"})
+    return call(api, writer, route, target, {"service_account_id": account}), target
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_rule_4_a_service_account_key_with_keys_write_acts_on_its_own_account(api: Api, route: str) -> None:
+    reply, _ = sa_ci_writer_calls(api, route, "sa_ci")
     assert_status(reply, SUCCESS.get(route, 200), route)
     if route in ("create", "rotate"):
         assert reply.body["owner"] == {"type": "service_account", "id": "sa_ci"}
@@ -149,18 +147,11 @@ def test_rule_4_a_service_account_key_with_keys_write_acts_on_its_own_account(ap
 
 @pytest.mark.parametrize("route", ROUTES)
 def test_rule_4_a_service_account_key_cannot_touch_another_account(api: Api, route: str) -> None:
-    admin = api.session("root", "acme", ["admin"])
-    writer = api.created_key(admin, service_account_id="sa_ci", scopes=MANAGES)["key"]
-    other = api.created_key(admin, service_account_id="sa_other")["id"]
-    prepare(api, admin, route, other)
-    reply = call(api, writer, route, other, {"service_account_id": "sa_other"})
+    reply, other = sa_ci_writer_calls(api, route, "sa_other")
     if route == "create":
         assert_status(reply, 403, route)
-    elif route == "list":
-        assert_status(reply, 200, route)
-        assert other not in listed(reply)
     else:
-        assert_status(reply, 404, route)
+        assert_hidden(reply, route, other)
 
 
 @pytest.mark.parametrize("route", ["create", "patch", "rotate"])
@@ -197,12 +188,7 @@ def test_rule_6_other_tenants_keys_are_404_even_for_an_admin(api: Api, route: st
     prepare(api, acme_admin, route, key_of_alice)
     before = api.parts.store.get_raw(key_of_alice)
     for intruder in (api.session("root", "globex", ["admin"]), api.session("alice", "globex")):
-        reply = call(api, intruder, route, key_of_alice)
-        if route == "list":
-            assert_status(reply, 200, route)
-            assert key_of_alice not in listed(reply)
-        else:
-            assert_status(reply, 404, route)
+        assert_hidden(call(api, intruder, route, key_of_alice), route, key_of_alice)
     assert api.parts.store.get_raw(key_of_alice) == before
 
 

@@ -15,15 +15,17 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 
 from keysmith.domain import key_format as tokens
+from tests.helpers import Reply
 from tests.support.hostile import (
     Case,
     Ctx,
     _figures,
     ctx,
     get_as,
-    raw,
     run_cases,
+    send_as,
 )
+from tests.support.sessions import session_claims
 
 __all__ = ["_figures", "ctx"]
 
@@ -34,25 +36,9 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def _claims(**over: Any) -> dict[str, Any]:
-    now = int(time.time())
-    claims = {
-        "iss": "https://keysmith.local/",
-        "aud": "keysmith-local",
-        "sub": "u_1",
-        "tenant_id": "acme",
-        "roles": ["admin"],
-        "iat": now,
-        "nbf": now,
-        "exp": now + 600,
-    }
-    claims.update(over)
-    return {k: v for k, v in claims.items() if v is not None}
-
-
 def signed(c: Ctx, headers: dict[str, Any] | None = None, **claims: Any) -> str:
     return jwt.encode(
-        _claims(**claims),
+        session_claims(**claims),
         c.signer_private,
         algorithm="RS256",
         headers={"kid": c.signer_kid, **(headers or {})},
@@ -61,7 +47,7 @@ def signed(c: Ctx, headers: dict[str, Any] | None = None, **claims: Any) -> str:
 
 def alg_none(c: Ctx) -> str:
     header = _b64(json.dumps({"alg": "none", "typ": "JWT", "kid": c.signer_kid}).encode())
-    return f"{header}.{_b64(json.dumps(_claims()).encode())}."
+    return f"{header}.{_b64(json.dumps(session_claims()).encode())}."
 
 
 def hs256_with_public_key(c: Ctx) -> str:
@@ -69,18 +55,23 @@ def hs256_with_public_key(c: Ctx) -> str:
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     header = _b64(json.dumps({"alg": "HS256", "typ": "JWT", "kid": c.signer_kid}).encode())
-    payload = _b64(json.dumps(_claims()).encode())
+    payload = _b64(json.dumps(session_claims()).encode())
     signature = hmac.new(public_pem, f"{header}.{payload}".encode(), hashlib.sha256).digest()
     return f"{header}.{payload}.{_b64(signature)}"
 
 
 def no_kid(c: Ctx) -> str:
-    return jwt.encode(_claims(), c.signer_private, algorithm="RS256")
+    return jwt.encode(session_claims(), c.signer_private, algorithm="RS256")
 
 
 def tampered_payload(c: Ctx) -> str:
     header, _, signature = signed(c).split(".")
-    return f"{header}.{_b64(json.dumps(_claims(tenant_id='globex')).encode())}.{signature}"
+    return f"{header}.{_b64(json.dumps(session_claims(tenant_id='globex')).encode())}.{signature}"
+
+
+def creating_as(credential: Callable[[Ctx], str]) -> Callable[[Ctx], Reply]:
+    """A create of a valid body bearing ``credential``'s token."""
+    return send_as(credential, "POST", "/v1/api-keys", '{"name":"x"}')
 
 
 def session_cases() -> list[Case]:
@@ -108,20 +99,7 @@ def session_cases() -> list[Case]:
     cases = []
     for name, make in tokens_.items():
         cases.append(Case(f"jwt {name} (list)", get_as(make), 401, "unauthenticated"))
-        cases.append(
-            Case(
-                f"jwt {name} (create)",
-                lambda c, make=make: raw(  # type: ignore[misc]
-                    c.api,
-                    "POST",
-                    "/v1/api-keys",
-                    body='{"name":"x"}',
-                    headers={"authorization": f"Bearer {make(c)}", "content-type": "application/json"},
-                ),
-                401,
-                "unauthenticated",
-            )
-        )
+        cases.append(Case(f"jwt {name} (create)", creating_as(make), 401, "unauthenticated"))
     return cases
 
 
@@ -134,18 +112,7 @@ def key_credential_cases() -> list[Case]:
         Case("api key: other prefix", get_as(lambda c: "xx" + valid_unknown[2:]), 401, "unauthenticated"),
         Case("api key: truncated", get_as(lambda c: c.read_key[:-1]), 401, "unauthenticated"),
         Case("api key: non-ascii", get_as(lambda c: c.read_key[:-1] + "\u00e9"), 401, "unauthenticated"),
-        Case(
-            "api key: read key creating",
-            lambda c: raw(
-                c.api,
-                "POST",
-                "/v1/api-keys",
-                body='{"name":"x"}',
-                headers={"authorization": f"Bearer {c.read_key}", "content-type": "application/json"},
-            ),
-            403,
-            "forbidden",
-        ),
+        Case("api key: read key creating", creating_as(lambda c: c.read_key), 403, "forbidden"),
     ]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -12,12 +11,17 @@ from tests.support.hostile import (
     Case,
     Ctx,
     _figures,
+    as_session,
     ctx,
-    raw,
     run_cases,
+    send_as,
 )
 
 __all__ = ["_figures", "ctx"]
+
+
+def action_path(key_id: Callable[[Ctx], str], action: str) -> Callable[[Ctx], str]:
+    return lambda c: f"/v1/api-keys/{key_id(c)}/{action}"
 
 
 def lifecycle_cases() -> list[Case]:
@@ -25,21 +29,7 @@ def lifecycle_cases() -> list[Case]:
     cases: list[Case] = []
 
     def on(method: str, suffix: str, body: Any, **headers: str) -> Callable[[Ctx], Reply]:
-        def send(c: Ctx) -> Reply:
-            text = body if isinstance(body, (str, bytes)) else json.dumps(body)
-            return raw(
-                c.api,
-                method,
-                f"/v1/api-keys/{c.key_id}{suffix}",
-                body=text,
-                headers={
-                    "authorization": f"Bearer {c.session}",
-                    "content-type": "application/json",
-                    **headers,
-                },
-            )
-
-        return send
+        return send_as(as_session, method, lambda c: f"/v1/api-keys/{c.key_id}{suffix}", body, **headers)
 
     if "update_key" in FOLDERS:
         cases += [
@@ -103,62 +93,23 @@ def lifecycle_cases() -> list[Case]:
             ),
             Case("rotate broken JSON", on("POST", "/rotate", "{"), 400, "malformed-request"),
         ]
+    # a key the caller may not see: another tenant's, and an idempotency record's id
+    elsewhere: dict[str, Callable[[Ctx], str]] = {
+        "other tenant's key": lambda c: c.extra["foreign_id"],
+        "idem id": lambda c: "idem%23acme",
+    }
     for action in ("suspend", "activate", "revoke", "rotate"):
         if f"{action}_key" in FOLDERS:
-            cases.append(
-                Case(
-                    f"{action} other tenant's key",
-                    lambda c, a=action: raw(  # type: ignore[misc]
-                        c.api,
-                        "POST",
-                        f"/v1/api-keys/{c.extra['foreign_id']}/{a}",
-                        headers={"authorization": f"Bearer {c.session}"},
-                    ),
-                    404,
-                    "not-found",
-                )
-            )
-            cases.append(
-                Case(
-                    f"{action} idem id",
-                    lambda c, a=action: raw(  # type: ignore[misc]
-                        c.api,
-                        "POST",
-                        f"/v1/api-keys/idem%23acme/{a}",
-                        headers={"authorization": f"Bearer {c.session}"},
-                    ),
-                    404,
-                    "not-found",
-                )
-            )
+            for label, key_id in elsewhere.items():
+                path = action_path(key_id, action)
+                cases.append(Case(f"{action} {label}", send_as(as_session, "POST", path), 404, "not-found"))
     if "delete_key" in FOLDERS:
-        cases.append(
-            Case(
-                "delete an active key",
-                lambda c: raw(
-                    c.api,
-                    "DELETE",
-                    f"/v1/api-keys/{c.key_id}",
-                    headers={"authorization": f"Bearer {c.session}"},
-                ),
-                409,
-                "conflict",
-            )
-        )
+        delete = send_as(as_session, "DELETE", lambda c: f"/v1/api-keys/{c.key_id}")
+        cases.append(Case("delete an active key", delete, 409, "conflict"))
     if "verify" in FOLDERS:
 
         def verify(body: Any, **headers: str) -> Callable[[Ctx], Reply]:
-            def send(c: Ctx) -> Reply:
-                text = body if isinstance(body, (str, bytes)) else json.dumps(body)
-                return raw(
-                    c.api,
-                    "POST",
-                    "/internal/v1/verify",
-                    body=text,
-                    headers={"content-type": "application/json", **headers},
-                )
-
-            return send
+            return send_as(None, "POST", "/internal/v1/verify", body, **headers)
 
         cases += [
             Case("verify broken JSON", verify('{"key":'), 400, "malformed-request"),

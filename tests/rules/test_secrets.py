@@ -14,9 +14,6 @@ second by the flow below, where every handler answers (an escaping exception fai
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -26,6 +23,7 @@ from keysmith.logger import logger
 from tests.helpers import ROOT
 from tests.support.client import Client as Api
 from tests.support.client import authorize
+from tests.support.fresh_process import run_probe
 from tests.support.hardening import capture_logs, record_figures, snapshot
 from tests.support.verification import admin_key, set_item, verify
 
@@ -73,15 +71,8 @@ def test_no_secret_in_logs_items_or_later_answers(api: Api) -> None:
                     headers={"Idempotency-Key": "secret-test"},
                 )
                 plaintexts += [replayed.body["key"]] if "key" in replayed.body else []
-            service = api.request(
-                "POST",
-                "/v1/api-keys",
-                token=admin,
-                json_body={
-                    "name": "svc",
-                    "scopes": ["read", "write", "keys:read", "keys:write"],
-                    "service_account_id": "sa_1",
-                },
+            service = api.create_key(
+                admin, "svc", scopes=["read", "write", "keys:read", "keys:write"], service_account_id="sa_1"
             )
             # an API key making a key, and using itself (last-used write, authentication read)
             by_key = api.request(
@@ -153,15 +144,12 @@ print(json.dumps({"answered": answered, "modules": sorted(sys.modules)}))
 def test_no_function_loads_a_tracer() -> None:
     """With Lambda's variables for active tracing, no function loads the X-Ray SDK or OpenTelemetry:
     nothing in the process can put a request, an answer or a secret into a trace."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "POWERTOOLS", "AWS_", "_X_"))}
-    env.update(
-        PYTHONPATH=os.pathsep.join([str(ROOT / "layers" / "common"), str(ROOT)]),
-        TABLE_NAME="keys",
+    report = run_probe(
+        LAMBDA_PROBE,
+        *sorted(FOLDERS),
+        timeout=180,
         POWERTOOLS_SERVICE_NAME="keysmith",
-        AWS_DEFAULT_REGION="us-east-1",
         AWS_REGION="us-east-1",
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
         AWS_EXECUTION_ENV="AWS_Lambda_python3.13",
         AWS_LAMBDA_FUNCTION_NAME="keysmith-probe",
         # what Lambda sets when the function's tracing is Active
@@ -169,17 +157,6 @@ def test_no_function_loads_a_tracer() -> None:
         AWS_XRAY_DAEMON_ADDRESS="169.254.79.129:2000",
         AWS_XRAY_CONTEXT_MISSING="LOG_ERROR",
     )
-    completed = subprocess.run(
-        [sys.executable, "-c", LAMBDA_PROBE, *sorted(FOLDERS)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    report = json.loads(completed.stdout.strip().splitlines()[-1])
     assert report["answered"] >= 8, report["answered"]  # the probe reached the management entries
     assert "aws_lambda_powertools.event_handler" in report["modules"]  # and saw what they load
     TOTALS["handlers_probed_for_tracers"] += report["answered"]

@@ -74,22 +74,40 @@ class Case:
     pointer: str | None = None
 
 
-def create_with(body: Any, **headers: str) -> Callable[[Ctx], Reply]:
+def as_session(c: Ctx) -> str:
+    """The session token of the context's user (u_1 of acme)."""
+    return c.session
+
+
+def send_as(
+    credential: Callable[[Ctx], str] | None,
+    method: str,
+    path: str | Callable[[Ctx], str],
+    body: Any = None,
+    **headers: str,
+) -> Callable[[Ctx], Reply]:
+    """One request bearing ``credential``'s token (none when None) to ``path`` (or the path it makes
+    of the context): ``body`` as given when text or bytes, else JSON-encoded, declared JSON unless
+    ``headers`` say otherwise; no body, no content type."""
+
     def send(c: Ctx) -> Reply:
-        text = body if isinstance(body, (str, bytes)) else json.dumps(body)
-        return raw(
-            c.api,
-            "POST",
-            "/v1/api-keys",
-            body=text,
-            headers={"authorization": f"Bearer {c.session}", "content-type": "application/json", **headers},
-        )
+        all_headers = {} if credential is None else {"authorization": f"Bearer {credential(c)}"}
+        text = None
+        if body is not None:
+            text = body if isinstance(body, (str, bytes)) else json.dumps(body)
+            all_headers["content-type"] = "application/json"
+        target = path(c) if callable(path) else path
+        return raw(c.api, method, target, body=text, headers={**all_headers, **headers})
 
     return send
 
 
+def create_with(body: Any, **headers: str) -> Callable[[Ctx], Reply]:
+    return send_as(as_session, "POST", "/v1/api-keys", body, **headers)
+
+
 def get_as(credential: Callable[[Ctx], str], path: str = "/v1/api-keys") -> Callable[[Ctx], Reply]:
-    return lambda c: raw(c.api, "GET", path, headers={"authorization": f"Bearer {credential(c)}"})
+    return send_as(credential, "GET", path)
 
 
 def list_with(query: dict[str, str] | Callable[[Ctx], dict[str, str]]) -> Callable[[Ctx], Reply]:
@@ -101,9 +119,7 @@ def list_with(query: dict[str, str] | Callable[[Ctx], dict[str, str]]) -> Callab
 
 
 def get_id(key_id: str) -> Callable[[Ctx], Reply]:
-    return lambda c: raw(
-        c.api, "GET", f"/v1/api-keys/{key_id}", headers={"authorization": f"Bearer {c.session}"}
-    )
+    return send_as(as_session, "GET", f"/v1/api-keys/{key_id}")
 
 
 @pytest.fixture

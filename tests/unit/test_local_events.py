@@ -22,9 +22,7 @@ from local.gateway.events import (
 from local.gateway.responses import InvalidLambdaResult
 from local.gateway.routes import Authorizer, Route, match_route, template_apis
 from local.template import REPO_ROOT, TemplateError, load_template
-
-APIS = {api.logical_id: api for api in template_apis(load_template())}
-PUBLIC, INTERNAL = APIS["HttpApi"], APIS["InternalApi"]
+from tests.support.template_apis import APIS, INTERNAL, PUBLIC
 
 
 def no_function(logical_id: str, event: dict[str, Any]) -> Any:

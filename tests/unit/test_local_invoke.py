@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from local.ddb import DynamoDBLocalError, find_jar, find_java
-from local.gateway.routes import template_apis
 from local.invocation import EVENTS_DIR
 from local.lambda_runtime import LambdaContext, LocalFunctions
 from local.placeholders import (
@@ -24,9 +23,7 @@ from local.placeholders import (
     render,
 )
 from local.template import load_template
-
-APIS = {api.logical_id: api for api in template_apis(load_template())}
-PUBLIC, INTERNAL = APIS["HttpApi"], APIS["InternalApi"]
+from tests.support.template_apis import INTERNAL, PUBLIC
 
 
 # ------------------------------------------------------------------------------ Lambda context

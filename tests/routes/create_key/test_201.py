@@ -11,6 +11,7 @@ from keysmith import clock
 from keysmith.domain import key_format as tokens
 from tests.support.client import Client as Api
 from tests.support.client import post_create
+from tests.support.interleavings import answers_lost
 from tests.support.problems import assert_problem
 
 
@@ -49,18 +50,8 @@ def test_create_returns_the_plaintext_once_with_its_metadata(api: Api) -> None:
 
 def test_a_create_whose_answer_was_lost_and_retried_still_succeeds(api: Api) -> None:
     """DynamoDB applied the PutItem but its answer was lost; botocore's retry meets its own item."""
-    client = api.parts.store.client
-    original = client.put_item
-
-    def applied_then_retried(**kwargs: object) -> object:
-        original(**kwargs)  # the first attempt lands, its answer is lost...
-        return original(**kwargs)  # ...and the retry finds the item it wrote
-
-    client.put_item = applied_then_retried  # type: ignore[method-assign]
-    try:
+    with answers_lost(api.parts.store.client, "put_item"):  # the retry finds the item it wrote
         reply = api.request("POST", "/v1/api-keys", token=api.session("u_1", "acme"), json_body={"name": "k"})
-    finally:
-        del client.put_item
     assert reply.status == 201, reply.text
     fetched = api.request("GET", f"/v1/api-keys/{reply.body['id']}", token=api.session("u_1", "acme"))
     assert fetched.status == 200

@@ -34,12 +34,7 @@ def test_a_revoked_or_absent_credential_key_is_401_even_for_itself(
     api: Api, alice: str, method: str, suffix: str
 ) -> None:
     admin = api.session("root", "acme", ["admin"])
-    made = api.request(
-        "POST",
-        "/v1/api-keys",
-        token=admin,
-        json_body={"name": "sa", "service_account_id": "sa_ci", "scopes": ["read", "write"]},
-    ).body
+    made = api.created_key(admin, "sa", service_account_id="sa_ci", scopes=["read", "write"])
     assert api.request("POST", f"/v1/api-keys/{made['id']}/revoke", token=admin).status == 200
     body = '{"name": "x"}' if method == "PATCH" else None
     reply = send(api, made["key"], method, f"/v1/api-keys/{made['id']}{suffix}", body)

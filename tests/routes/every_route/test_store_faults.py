@@ -53,15 +53,8 @@ def build_world(api: Api) -> World:
     key = api.request(
         "POST", "/v1/api-keys", token=session, json_body={"name": "k", "scopes": ["read", "keys:read"]}
     )
-    service = api.request(
-        "POST",
-        "/v1/api-keys",
-        token=admin,
-        json_body={
-            "name": "svc",
-            "scopes": ["read", "write", "keys:read", "keys:write"],
-            "service_account_id": "sa_1",
-        },
+    service = api.create_key(
+        admin, "svc", scopes=["read", "write", "keys:read", "keys:write"], service_account_id="sa_1"
     )
     victim = api.request("POST", "/v1/api-keys", token=session, json_body={"name": "victim"})
     assert key.status == service.status == victim.status == 201

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
-from keysmith.domain.api_key import KeyRecord
 from keysmith.store.items import from_item
 from tests.support.client import Client as Api
+from tests.support.interleavings import between_read_and_write
 from tests.support.problems import assert_conflict
 from tests.support.refusals import refused
 
@@ -23,24 +21,17 @@ def test_a_rotated_key_cannot_be_rotated_again_but_its_successor_can(api: Api) -
     assert chain["rotated_from"] == old["id"] and chain["rotated_to"] == second.body["id"]
 
 
-def test_a_concurrent_change_between_read_and_write_fails_the_rotation(
-    api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_concurrent_change_between_read_and_write_fails_the_rotation(api: Api) -> None:
     """Rotation reads, then writes on condition that the version is still the one read."""
     token = api.session("alice", "acme")
     key = api.created_key(token)
-    store = api.parts.store
-    real_get = store.get
 
-    def get_then_someone_patches(key_id: str) -> KeyRecord | None:
-        record = real_get(key_id)
+    def someone_patches(_read: str) -> None:
         assert api.update_key(token, key["id"], {"name": "changed meanwhile"}).status == 200
-        return record
 
-    monkeypatch.setattr(store, "get", get_then_someone_patches)
-    reply = api.act(token, key["id"], "rotate")
+    with between_read_and_write(api.parts.store, someone_patches):
+        reply = api.act(token, key["id"], "rotate")
     assert_conflict(reply, "changed concurrently")
-    monkeypatch.undo()
     after = api.stored(key["id"])
     assert "rotated_to" not in after
     assert from_item(after).name == "changed meanwhile"

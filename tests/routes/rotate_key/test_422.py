@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from tests.support.client import Client as Api
-from tests.support.problems import assert_problem
-from tests.support.targets import send, unchanged
+from tests.support.targets import assert_invalid_and_unchanged, send
 
 
 @pytest.mark.parametrize(
@@ -28,6 +27,5 @@ def test_rotate_body_rules_answer_422_with_a_pointer(
     api: Api, alice: str, key: dict[str, Any], body: dict[str, Any], pointer: str
 ) -> None:
     reply = send(api, alice, "POST", f"/v1/api-keys/{key['id']}/rotate", json.dumps(body))
-    assert_problem(reply, 422, "validation-error", pointer)
-    unchanged(api, key)
+    assert_invalid_and_unchanged(api, reply, key, pointer)
     assert len(api.request("GET", "/v1/api-keys", token=alice).body["items"]) == 1

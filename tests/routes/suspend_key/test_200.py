@@ -8,6 +8,7 @@ import pytest
 from keysmith import clock
 from tests.support.client import Client as Api
 from tests.support.client import actions_of
+from tests.support.interleavings import answers_lost
 
 DAY = 86_400
 
@@ -49,18 +50,8 @@ def test_a_change_whose_answer_was_lost_and_retried_still_succeeds(api: Api, act
     the first attempt made false, and must still be answered 200, not 409."""
     token = api.session("u_retry", "acme")
     created = api.request("POST", "/v1/api-keys", token=token, json_body={"name": "k"}).body
-    client = api.parts.store.client
-    original = client.update_item
-
-    def applied_then_retried(**kwargs: object) -> object:
-        original(**kwargs)  # the first attempt lands, its answer is lost...
-        return original(**kwargs)  # ...and the retry meets the state it made
-
-    client.update_item = applied_then_retried  # type: ignore[method-assign]
-    try:
+    with answers_lost(api.parts.store.client, "update_item"):
         reply = api.request("POST", f"/v1/api-keys/{created['id']}/{action}", token=token)
-    finally:
-        del client.update_item
     assert reply.status == 200, reply.text
     assert reply.body["status"] == {"suspend": "suspended", "revoke": "revoked"}[action]
     again = api.request("POST", f"/v1/api-keys/{created['id']}/{action}", token=token)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from keysmith import wiring
+from keysmith.domain.verifier import Verifier
 from keysmith.store.keys import KeyStore
 from local.dynamo_calls import counting
 from tests.support.client import Client as Api
@@ -50,13 +51,19 @@ def test_last_used_is_written_at_most_once_per_window(make_api: Any) -> None:
     assert fetch(api, created["id"])["last_used_ip"] == "192.0.2.3"
 
 
+def warm_containers(api: Api, count: int) -> list[Verifier]:
+    """``count`` verifiers as separate warm Lambda containers hold them: each with its own KeyStore
+    and cache, all on the test's table."""
+    settings = api.parts.settings
+    return [
+        wiring.build_verifier(settings, KeyStore(api.parts.store.client, settings.table_name))
+        for _ in range(count)
+    ]
+
+
 def test_containers_that_all_read_before_any_writes_write_once_between_them(api: Api) -> None:
     created = admin_key(api)
-    settings = api.parts.settings
-    containers = [
-        wiring.build_verifier(settings, KeyStore(api.parts.store.client, settings.table_name))
-        for _ in range(4)
-    ]
+    containers = warm_containers(api, 4)
     seen = [c.verify(created["key"]) for c in containers]  # every container read "never used"
     assert all(s.valid and s.record is not None and s.record.last_used_at is None for s in seen)
     outcomes = [
@@ -71,11 +78,7 @@ def test_containers_that_all_read_before_any_writes_write_once_between_them(api:
 @pytest.mark.parametrize("dynamodb", ["ddblocal"], indirect=True)
 def test_concurrent_containers_race_and_one_write_lands(api: Api) -> None:
     created = admin_key(api)
-    settings = api.parts.settings
-    containers = [
-        wiring.build_verifier(settings, KeyStore(api.parts.store.client, settings.table_name))
-        for _ in range(8)
-    ]
+    containers = warm_containers(api, 8)
     seen = [c.verify(created["key"]) for c in containers]
     barrier = threading.Barrier(len(containers))
     outcomes: list[bool] = []
