@@ -3,6 +3,8 @@ use and reused by every warm invocation.
 
     settings()  the deploy settings            store()     the DynamoDB key store
     verifier()  the verification core          now()       the clock, looked up on every call
+    signing_keys()  the JWT keys' signing keys (``keysmith.signing.keyring``; nothing is loaded
+                    or fetched until a JWT key is first minted or presented)
     part(name, build)  any other collaborator, built by its own layer on first use: the session
                        verifier (``keysmith.auth.sessions.session_verifier``) is one, so that
                        nothing here imports PyJWT and the verification functions never load it
@@ -19,9 +21,12 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from keysmith import clock
+from keysmith.domain.jwt_key import JwtKeyReader
+from keysmith.domain.signing import Signer
 from keysmith.domain.verifier import Verifier
 from keysmith.logger import logger
 from keysmith.settings import Settings, get_settings
+from keysmith.signing.keyring import Keyring
 from keysmith.store.client import default_client
 from keysmith.store.keys import KeyStore
 
@@ -30,7 +35,7 @@ if TYPE_CHECKING:
     from keysmith.domain.lifecycle import Lifecycle
     from keysmith.domain.query import KeyQuery
 
-_NAMES = frozenset({"settings", "store", "verifier", "sessions", "now"})
+_NAMES = frozenset({"settings", "store", "verifier", "sessions", "now", "signing_keys"})
 _parts: dict[str, Any] = {}  # what this process built, or what a test put in
 
 
@@ -58,6 +63,20 @@ def verifier() -> Verifier:
     return part("verifier", lambda: build_verifier(settings(), store()))
 
 
+def signing_keys() -> Keyring:
+    def build() -> Keyring:
+        s = settings()
+        return Keyring(s.signing_key, s.previous_signing_keys)
+
+    return part("signing_keys", build)
+
+
+def jwt_signer() -> Signer | None:
+    """The current signing key, or None when the deploy has none (it then mints no JWT keys)."""
+    keys = signing_keys()
+    return keys.signer() if keys.current else None
+
+
 def now() -> float:
     """The time, from the clock in place now (``clock.now``, or what a test put in)."""
     override: Callable[[], float] | None = _parts.get("now")
@@ -71,7 +90,7 @@ def now() -> float:
 def key_creator() -> KeyCreator:
     from keysmith.domain.create import KeyCreator
 
-    return KeyCreator(store(), settings(), now)
+    return KeyCreator(store(), settings(), now, jwt_signer)
 
 
 def key_query() -> KeyQuery:
@@ -83,7 +102,7 @@ def key_query() -> KeyQuery:
 def lifecycle() -> Lifecycle:
     from keysmith.domain.lifecycle import Lifecycle
 
-    return Lifecycle(store(), settings(), now)
+    return Lifecycle(store(), settings(), now, jwt_signer)
 
 
 def build_verifier(settings: Settings, store: KeyStore) -> Verifier:
@@ -96,6 +115,7 @@ def build_verifier(settings: Settings, store: KeyStore) -> Verifier:
         last_used_resolution_seconds=settings.last_used_resolution_seconds,
         cache_ttl_seconds=settings.verify_cache_ttl_seconds,
         log=logger,
+        jwt_keys=JwtKeyReader(settings.token_prefix, settings.key_issuer, signing_keys, now),
     )
 
 
@@ -109,6 +129,8 @@ def install(**parts: Any) -> None:
         _parts.pop("verifier", None)
     if "settings" in parts and "sessions" not in parts:
         _parts.pop("sessions", None)
+    if "settings" in parts and "signing_keys" not in parts:
+        _parts.pop("signing_keys", None)
     _parts.update(parts)
 
 
