@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from keysmith.domain.jwt_key import b64url
 from keysmith.signing.keyring import Keyring
@@ -20,7 +21,7 @@ from keysmith.signing.local_key import LocalKey
 from tests.helpers import test_signing_key
 
 
-def test_key() -> LocalKey:
+def this_deploys_key() -> LocalKey:
     """The key that signs this test process's JWT keys (as the functions see it)."""
     return LocalKey(Path(test_signing_key().removeprefix("file:")))
 
@@ -51,9 +52,9 @@ def hostile_tokens(genuine: str, folder: Path) -> dict[str, str]:
     """Tokens built from a genuine JWT key of this deploy that must each be refused with no
     database call: forged algorithms, headers and claims, altered bytes, odd encodings."""
     header, claims = parts(genuine)
-    real = test_key().sign
+    real = this_deploys_key().sign
     now = int(time.time())
-    public_pem = base64.b64encode(test_key().public_der())
+    public_pem = base64.b64encode(this_deploys_key().public_der())
     head, body, signature = genuine.split(".")
     flipped = bytearray(base64.urlsafe_b64decode(signature + "=="))
     flipped[10] ^= 0x01
@@ -100,3 +101,24 @@ def kms_client(region: str = "us-east-1") -> Any:
 
 def kms_keyring(current: str, *previous: str) -> Keyring:
     return Keyring(current, previous, kms_client=kms_client)
+
+
+class CountingKms:
+    """A KMS client that counts its calls and can be made to fail."""
+
+    def __init__(self) -> None:
+        self.client = kms_client()
+        self.calls: list[str] = []
+        self.failure: str | None = None
+
+    def _call(self, name: str, **kwargs: Any) -> Any:
+        self.calls.append(name)
+        if self.failure is not None:
+            raise ClientError({"Error": {"Code": self.failure, "Message": "injected"}}, name)
+        return getattr(self.client, name)(**kwargs)
+
+    def sign(self, **kwargs: Any) -> Any:
+        return self._call("sign", **kwargs)
+
+    def get_public_key(self, **kwargs: Any) -> Any:
+        return self._call("get_public_key", **kwargs)
