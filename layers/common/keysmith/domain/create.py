@@ -174,8 +174,9 @@ def resolve_format(settings: Settings, asked: str | None, default: str | None = 
     return chosen
 
 
-class KeyCreator:
-    """POST /v1/api-keys: every rule, then one write."""
+class KeyService:
+    """A service of the domain: the store, the deploy's settings, the clock and, for JWT keys, the
+    current signing key (None when the deploy has none)."""
 
     def __init__(
         self,
@@ -188,6 +189,10 @@ class KeyCreator:
         self.settings = settings
         self.now = now
         self.signer = signer
+
+
+class KeyCreator(KeyService):
+    """POST /v1/api-keys: every rule, then one write."""
 
     def build_record(self, principal: Principal, request: NewKey) -> tuple[KeyRecord, str]:
         """A new key record and its plaintext, after every rule; nothing is written."""

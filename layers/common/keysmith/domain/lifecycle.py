@@ -12,7 +12,7 @@ and changes the old key on condition that its ``version`` is still the one read.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,7 @@ from keysmith.domain import policy
 from keysmith.domain.api_key import ACTIVE, REVOKED, SUSPENDED, KeyRecord
 from keysmith.domain.create import (
     DAY,
+    KeyService,
     check_allowed_scopes,
     future_second,
     invalid,
@@ -30,12 +31,10 @@ from keysmith.domain.create import (
     ttl_for,
 )
 from keysmith.domain.grammar import KEY_ID
-from keysmith.domain.ports import Change, ConditionFailed, KeyStore, TransactionCancelled
+from keysmith.domain.ports import Change, ConditionFailed, TransactionCancelled
 from keysmith.domain.principals import Principal
 from keysmith.domain.problems import Problem, not_found
-from keysmith.domain.signing import Signer
 from keysmith.domain.status_machine import ACTIVATE, CHANGE, DELETE, REVOKE, ROTATE, SUSPEND, Action
-from keysmith.settings import Settings
 
 MAX_GRACE_SECONDS = 7 * DAY
 CHANGEABLE_FIELDS = ("name", "description", "metadata", "scopes", "expires_at")
@@ -79,19 +78,7 @@ def successor_expiry(old: KeyRecord, now: float, limit: int, deploy_maximum: boo
     return float(start + min(lifetime, limit))
 
 
-class Lifecycle:
-    def __init__(
-        self,
-        store: KeyStore,
-        settings: Settings,
-        now: Callable[[], float],
-        signer: Callable[[], Signer | None] | None = None,
-    ) -> None:
-        self.store = store
-        self.settings = settings
-        self.now = now
-        self.signer = signer
-
+class Lifecycle(KeyService):
     # --- state changes: one conditional write each ------------------------------------------------
     def suspend(self, principal: Principal, key_id: str) -> KeyRecord:
         now = self._begin(principal, key_id)
