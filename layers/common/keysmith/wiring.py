@@ -21,19 +21,19 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from keysmith import clock
-from keysmith.domain.jwt_key import JwtKeyReader
-from keysmith.domain.signing import Signer
 from keysmith.domain.verifier import Verifier
 from keysmith.logger import logger
 from keysmith.settings import Settings, get_settings
-from keysmith.signing.keyring import Keyring
 from keysmith.store.client import default_client
 from keysmith.store.keys import KeyStore
 
 if TYPE_CHECKING:
     from keysmith.domain.create import KeyCreator
+    from keysmith.domain.jwt_key import JwtKeyReader
     from keysmith.domain.lifecycle import Lifecycle
     from keysmith.domain.query import KeyQuery
+    from keysmith.domain.signing import Signer
+    from keysmith.signing.keyring import Keyring
 
 _NAMES = frozenset({"settings", "store", "verifier", "sessions", "now", "signing_keys"})
 _parts: dict[str, Any] = {}  # what this process built, or what a test put in
@@ -65,6 +65,8 @@ def verifier() -> Verifier:
 
 def signing_keys() -> Keyring:
     def build() -> Keyring:
+        from keysmith.signing.keyring import Keyring  # JWT keys only: the opaque path never loads it
+
         s = settings()
         return Keyring(s.signing_key, s.previous_signing_keys)
 
@@ -107,7 +109,17 @@ def lifecycle() -> Lifecycle:
 
 def build_verifier(settings: Settings, store: KeyStore) -> Verifier:
     """A verifier on ``store`` with the deploy's prefix, last-used resolution and cache TTL, on
-    this module's clock (``now``, looked up on every call)."""
+    this module's clock (``now``, looked up on every call). Its JWT-key reader is made when a JWT
+    key is first presented: an opaque key's verification never loads the JWT modules."""
+    readers: list[JwtKeyReader] = []
+
+    def jwt_keys() -> JwtKeyReader:
+        if not readers:
+            from keysmith.domain.jwt_key import JwtKeyReader
+
+            readers.append(JwtKeyReader(settings.token_prefix, settings.key_issuer, signing_keys, now))
+        return readers[0]
+
     return Verifier(
         store,
         settings.token_prefix,
@@ -115,7 +127,7 @@ def build_verifier(settings: Settings, store: KeyStore) -> Verifier:
         last_used_resolution_seconds=settings.last_used_resolution_seconds,
         cache_ttl_seconds=settings.verify_cache_ttl_seconds,
         log=logger,
-        jwt_keys=JwtKeyReader(settings.token_prefix, settings.key_issuer, signing_keys, now),
+        jwt_keys=jwt_keys,
     )
 
 

@@ -26,13 +26,15 @@ import logging
 import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from keysmith.domain import key_format
 from keysmith.domain.api_key import EXPIRED, REVOKED, SUSPENDED, KeyRecord
 from keysmith.domain.grammar import without_forbidden_characters
-from keysmith.domain.jwt_key import JwtKeyReader
 from keysmith.domain.ports import KeyReader
+
+if TYPE_CHECKING:
+    from keysmith.domain.jwt_key import JwtKeyReader
 
 VALID = "VALID"
 MALFORMED = "MALFORMED"
@@ -100,7 +102,7 @@ class Verifier:
         last_used_resolution_seconds: int = 60,
         cache_ttl_seconds: int = 0,
         log: Log | None = None,
-        jwt_keys: JwtKeyReader | None = None,
+        jwt_keys: Callable[[], JwtKeyReader] | None = None,
     ) -> None:
         self.store = store
         self.jwt_keys = jwt_keys
@@ -120,7 +122,7 @@ class Verifier:
         if not isinstance(key, str):
             return _MALFORMED
         if "." in key:  # only a JWT key has dots
-            jwt_id = self.jwt_keys.key_id_of(key) if self.jwt_keys is not None else None
+            jwt_id = self.jwt_keys().key_id_of(key) if self.jwt_keys is not None else None
             if jwt_id is None:
                 return _MALFORMED
             key_digest, key_id = key_format.digest(key), jwt_id
