@@ -43,3 +43,32 @@ class CannedDynamoDB:
     def attach(self, client: Any) -> Any:
         client.meta.events.register_first("before-send.dynamodb", self, unique_id="bench-canned")
         return client
+
+
+def whoami_authorizer_event(key: str) -> dict[str, Any]:
+    """The REQUEST event (payload 2.0) API Gateway sends the authorizer for ``GET /v1/whoami``."""
+    return {
+        "version": "2.0",
+        "type": "REQUEST",
+        "routeArn": "arn:aws:execute-api:us-east-1:123456789012:api/$default/GET/v1/whoami",
+        "identitySource": [f"Bearer {key}"],
+        "routeKey": "GET /v1/whoami",
+        "rawPath": "/v1/whoami",
+        "rawQueryString": "",
+        "headers": {
+            "authorization": f"Bearer {key}",
+            "user-agent": "bench/1.0",
+            "host": "api.example.com",
+        },
+        "requestContext": {
+            "http": {
+                "method": "GET",
+                "path": "/v1/whoami",
+                "sourceIp": "203.0.113.7",
+                "userAgent": "bench/1.0",
+            },
+            "requestId": "bench-request",
+            "routeKey": "GET /v1/whoami",
+            "stage": "$default",
+        },
+    }

@@ -96,8 +96,8 @@ class Bench:
         )
 
     # --- latency ------------------------------------------------------------------------------
-    def latency(self, samples: int) -> dict[str, Any]:
-        created = self.create_key()
+    def latency(self, samples: int, key_format: str = "opaque") -> dict[str, Any]:
+        created = self.create_key(format=key_format)
         handler = self.stack.functions.get("VerifyFunction").handler
         event = self.verify_event(created["key"])
         body = event["body"]
@@ -235,6 +235,10 @@ def measure(samples: int = 2000) -> dict[str, Any]:
             pid = stack.dynamodb.pid
             invoker.stack.functions.load_all(warn=lambda _message: None)
             bench = Bench(invoker)
-            result = {"verify_latency": bench.latency(samples), "ddb_requests": bench.requests()}
+            result = {
+                "verify_latency": bench.latency(samples),
+                "verify_latency_jwt": bench.latency(samples, "jwt"),
+                "ddb_requests": bench.requests(),
+            }
     result["dynamodb_local"] = {"pid": pid, "still_running": _running(pid)}
     return result

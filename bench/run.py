@@ -8,6 +8,9 @@ with every figure beside its floor and the targets:
 - verify_latency: p50/p99 of the verify handler vs raw get_item against DynamoDB Local (p50 <= 1.3x);
 - ddb_requests: DynamoDB requests per operation, counted at the client (the request budget
   of docs/api-reference.md);
+- jwt_keys: the same for a JWT-format key, beside the opaque figures: verify p50 against raw
+  get_item (target <= 1.3x), warm CPU per authorizer call, and the cold cost of the first JWT
+  verification in a process (bench.jwt_keys);
 - memory: max RSS of the verification process vs the floor process;
 - cost: what 1,000,000 verifications cost on AWS list prices through verify and through the
   authorizer, from the figures above (bench.cost), beside Clerk's published price.
@@ -24,8 +27,10 @@ import io
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -41,18 +46,19 @@ TARGETS = {
     "cold_start.list_ratio": 1.60,
     "warm_verify.ratio": 1.25,
     "verify_latency.p50_ratio": 1.30,
+    "verify_latency_jwt.p50_ratio": 1.30,
     **{f"cost.{path}_usd_per_million": target for path, target in cost.TARGETS.items()},
 }
 
 
-def _child_json(args: list[str]) -> dict[str, Any]:
+def _child_json(args: list[str], module: str = "bench.warm") -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_", "PYTHONPATH"))}
     env.update(
         {"PYTHONPATH": str(REPO_ROOT), "TABLE_NAME": "keysmith-bench", "AWS_DEFAULT_REGION": "us-east-1"}
     )
     env["POWERTOOLS_SERVICE_NAME"] = "keysmith"
     completed = subprocess.run(
-        [sys.executable, "-m", "bench.warm", *args],
+        [sys.executable, "-m", module, *args],
         env=env,
         cwd=REPO_ROOT,
         capture_output=True,
@@ -60,7 +66,7 @@ def _child_json(args: list[str]) -> dict[str, Any]:
         check=False,
     )
     if completed.returncode != 0:
-        raise RuntimeError(f"bench.warm {args} failed:\n{completed.stderr[-3000:]}")
+        raise RuntimeError(f"{module} {args} failed:\n{completed.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
     return result
 
@@ -72,6 +78,29 @@ def _dynamo(samples: int) -> dict[str, Any]:
     with contextlib.redirect_stdout(sink), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return dynamo.measure(samples)
+
+
+def _jwt_keys(iterations: int, rounds: int, first_runs: int) -> dict[str, Any]:
+    """Warm CPU per JWT verification and the first JWT verification's cost, each in fresh processes
+    whose key file, JWT and stored item another process made (so none has loaded cryptography)."""
+    with tempfile.TemporaryDirectory(prefix="keysmith-bench-jwt-") as folder:
+        _child_json(["prepare", folder], "bench.jwt_keys")
+        warm = _child_json(
+            ["warm", folder, "--iterations", str(iterations), "--rounds", str(rounds)], "bench.jwt_keys"
+        )
+        firsts = [_child_json(["first", folder], "bench.jwt_keys") for _ in range(first_runs)]
+    first_ms = statistics.median(f["first_ms"] for f in firsts)
+    warm_ms = statistics.median(f["warm_ms"] for f in firsts)
+    return {
+        "warm": warm,
+        "first": {
+            "runs": first_runs,
+            "first_ms": round(first_ms, 2),
+            "warm_ms": round(warm_ms, 3),
+            "extra_ms": round(first_ms - warm_ms, 2),
+            "cryptography_loaded_before_first": any(f["cryptography_loaded_before"] for f in firsts),
+        },
+    }
 
 
 def _met(value: float, target: float) -> bool:
@@ -100,6 +129,8 @@ def run(cold_runs: int, warm_iterations: int, warm_rounds: int, samples: int) ->
         "floor_max_rss_mb": floor_memory["floor_max_rss_mb"],
         "ratio": round(warm["verification_max_rss_mb"] / floor_memory["floor_max_rss_mb"], 3),
     }
+    print("bench: JWT-format keys, warm and first verification ...", file=sys.stderr, flush=True)
+    results["jwt_keys"] = _jwt_keys(warm_iterations, warm_rounds, cold_runs)
     print("bench: DynamoDB Local latency and requests per operation ...", file=sys.stderr, flush=True)
     results.update(_dynamo(samples))
     try:
@@ -114,6 +145,7 @@ def run(cold_runs: int, warm_iterations: int, warm_rounds: int, samples: int) ->
         "cold_start.authorizer_ratio": _met(results["cold_start"]["authorizer_ratio"], 1.10),
         "warm_verify.ratio": _met(results["warm_verify"]["ratio"], 1.25),
         "verify_latency.p50_ratio": _met(results["verify_latency"]["p50_ratio"], 1.30),
+        "verify_latency_jwt.p50_ratio": _met(results["verify_latency_jwt"]["p50_ratio"], 1.30),
         "ddb_requests": all(entry.get("met") for entry in results["ddb_requests"].values()),
         **{
             f"cost.{path}_usd_per_million": bool(results["cost"].get("met", {}).get(path))
@@ -190,6 +222,48 @@ def table(results: dict[str, Any]) -> str:
                 "verify handler vs raw get_item, DynamoDB Local",
             )
         )
+    j = results["verify_latency_jwt"]
+    rows.append(
+        (
+            "jwt_keys",
+            f"verify p50 of {j['samples']}",
+            f"{j['verify_p50_ms']:.2f} ms",
+            f"{j['get_item_p50_ms']:.2f} ms",
+            f"{j['p50_ratio']:.3f}",
+            "<= 1.30",
+            _yes(j["p50_ratio"] <= 1.30),
+            f"JWT key: verify handler vs raw get_item; p99 {j['verify_p99_ms']:.2f}"
+            f" vs {j['get_item_p99_ms']:.2f} ms",
+        )
+    )
+    jw = results["jwt_keys"]["warm"]
+    rows.append(
+        (
+            "jwt_keys",
+            "authorizer, CPU/call",
+            f"{jw['jwt_us']:.0f} us",
+            f"{jw['floor_us']:.0f} us",
+            f"{jw['jwt_ratio']:.3f}",
+            "",
+            "-",
+            f"JWT key; the opaque key in the same process: {jw['opaque_us']:.0f} us"
+            f" (+{jw['jwt_extra_us']:.0f} us)",
+        )
+    )
+    jf = results["jwt_keys"]["first"]
+    rows.append(
+        (
+            "jwt_keys",
+            "first JWT in a process",
+            f"{jf['first_ms']:.1f} ms",
+            f"{jf['warm_ms']:.2f} ms",
+            f"+{jf['extra_ms']:.1f} ms",
+            "",
+            "-",
+            f"median of {jf['runs']} fresh processes, after an opaque verification; "
+            f"cryptography loaded before: {'yes' if jf['cryptography_loaded_before_first'] else 'no'}",
+        )
+    )
     m = results["memory"]
     rows.append(
         (

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.canned import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, CannedDynamoDB
+from bench.canned import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, CannedDynamoDB, whoami_authorizer_event
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TABLE = "keysmith-bench"
@@ -126,31 +126,7 @@ def measure(iterations: int, rounds: int) -> dict[str, Any]:
         client.get_item(**request)
         hashlib.sha256(key_bytes).digest()
 
-    authorizer_event = {
-        "version": "2.0",
-        "type": "REQUEST",
-        "routeArn": "arn:aws:execute-api:us-east-1:123456789012:api/$default/GET/v1/whoami",
-        "identitySource": [f"Bearer {plaintext}"],
-        "routeKey": "GET /v1/whoami",
-        "rawPath": "/v1/whoami",
-        "rawQueryString": "",
-        "headers": {
-            "authorization": f"Bearer {plaintext}",
-            "user-agent": "bench/1.0",
-            "host": "api.example.com",
-        },
-        "requestContext": {
-            "http": {
-                "method": "GET",
-                "path": "/v1/whoami",
-                "sourceIp": "203.0.113.7",
-                "userAgent": "bench/1.0",
-            },
-            "requestId": "bench-request",
-            "routeKey": "GET /v1/whoami",
-            "stage": "$default",
-        },
-    }
+    authorizer_event = whoami_authorizer_event(plaintext)
     body = json.dumps({"key": plaintext, "required_scopes": ["read"], "environment_id": "env_prod"})
     verify_event = {
         "version": "2.0",

@@ -171,6 +171,15 @@ class Resolver:
             return self.table_name
         return name
 
+    def attribute(self, name: str, attribute: str) -> str:
+        """``!GetAtt`` of what has a local stand-in: a KMS key's ARN (the local functions are given
+        a key file instead, so the ARN is only a name)."""
+        resource = (self.template.get("Resources") or {}).get(name) or {}
+        if resource.get("Type") == "AWS::KMS::Key" and attribute == "Arn":
+            region, account = PSEUDO_PARAMETERS["AWS::Region"], PSEUDO_PARAMETERS["AWS::AccountId"]
+            return f"arn:aws:kms:{region}:{account}:key/{name}"
+        raise TemplateError(f"!GetAtt {name}.{attribute} cannot be resolved locally")
+
     def condition(self, name: str) -> bool:
         conditions = self.template.get("Conditions") or {}
         if name not in conditions:
@@ -228,6 +237,8 @@ class Resolver:
             case "Fn::FindInMap":
                 name, top, second = (str(self.resolve(item)) for item in argument)
                 return (self.template.get("Mappings") or {})[name][top][second]
+            case "Fn::GetAtt":
+                return self.attribute(*(str(part) for part in argument))
             case "Fn::If":
                 name, when_true, when_false = argument
                 return self.resolve(when_true if self.condition(str(name)) else when_false)

@@ -236,10 +236,42 @@ def docs_asset(asset: str) -> str:  # pragma: no cover - docs only
     raise NotImplementedError("documentation only: functions/openapi/app.py serves this route")
 
 
+class Jwk(_Closed):
+    kid: str = Field(description="The signing key's id: the `kid` in a JWT key's header.")
+    kty: Literal["EC"]
+    crv: Literal["P-256"]
+    x: str = Field(description="base64url, 32 bytes.")
+    y: str = Field(description="base64url, 32 bytes.")
+    alg: Literal["ES256"]
+    use: Literal["sig"]
+
+
+class Jwks(_Closed):
+    keys: list[Jwk] = Field(
+        description="The current signing key first, then the previous ones still trusted."
+    )
+
+
+@DOCS_ROUTER.get(
+    "/.well-known/jwks.json",
+    summary="The signing keys of JWT-format keys",
+    description="A JSON Web Key Set for checking JWT-format keys offline (ES256). Public: no credential. "
+    "Cache-Control: public, max-age=300. Offline checks cannot see a suspension or revocation.",
+    operation_id="getJwks",
+    tags=["verification"],
+    responses={
+        200: {"description": "The key set.", "content": {"application/json": {"model": Jwks}}},
+        **_problems(503),
+    },
+)
+def jwks() -> Jwks:  # pragma: no cover - docs only
+    raise NotImplementedError("documentation only: functions/jwks/app.py serves this route")
+
+
 def annotate(document: dict[str, Any]) -> None:
     """After generation (Powertools checks security names against schemes it is given up front):
     POST /v1/verify is signed with AWS SigV4 (IAM), not a bearer credential."""
     document.setdefault("components", {}).setdefault("securitySchemes", {}).update(SECURITY_SCHEMES)
     document["paths"]["/v1/verify"]["post"]["security"] = [{"sigv4": []}]
-    for public in ("/v1/openapi.json", "/v1/docs", "/v1/docs/{asset}"):
+    for public in ("/v1/openapi.json", "/v1/docs", "/v1/docs/{asset}", "/.well-known/jwks.json"):
         document["paths"][public]["get"]["security"] = []

@@ -23,11 +23,19 @@ from local.terminal import Warn, stderr_warning
 
 LOCAL_TABLE_NAME = "keysmith-local"
 CORS_PARAMETER = "CorsAllowedOrigins"
+# JWT keys made locally: their issuer, and the signing key file under the data folder (made when missing)
+LOCAL_KEY_ISSUER = "https://keysmith.local/keys"
+SIGNING_KEY_FILE = "jwt-signing-key.pem"
 
 
 # ------------------------------------------------------------------------------ environment
 def local_environment(
-    template: Mapping[str, Any], *, dynamodb_endpoint: str, jwks_url: str, table_name: str = LOCAL_TABLE_NAME
+    template: Mapping[str, Any],
+    *,
+    dynamodb_endpoint: str,
+    jwks_url: str,
+    table_name: str = LOCAL_TABLE_NAME,
+    signing_key_file: Path | None = None,
 ) -> dict[str, str]:
     """The functions' environment: template.yaml's Globals with the local overrides on top."""
     overrides = {
@@ -42,7 +50,11 @@ def local_environment(
         "AWS_REGION": ddb.REGION,
         **ddb.FAKE_CREDENTIALS,
         "POWERTOOLS_TRACE_DISABLED": "1",
+        "KEY_ISSUER": LOCAL_KEY_ISSUER,
+        "PREVIOUS_SIGNING_KEYS": "",
     }
+    if signing_key_file is not None:
+        overrides["SIGNING_KEY"] = f"file:{signing_key_file.resolve()}"
     environment = global_environment(template, overrides)
     environment.setdefault("POWERTOOLS_SERVICE_NAME", "keysmith")
     environment.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Keysmith")
@@ -120,7 +132,11 @@ class LocalStack:
     def configure(self, jwks_url: str) -> dict[str, str]:
         """Set the functions' environment and put the layer on sys.path; before any function import."""
         environment = local_environment(
-            self.template, dynamodb_endpoint=self.endpoint, jwks_url=jwks_url, table_name=self.table_name
+            self.template,
+            dynamodb_endpoint=self.endpoint,
+            jwks_url=jwks_url,
+            table_name=self.table_name,
+            signing_key_file=self.data_dir / SIGNING_KEY_FILE,
         )
         apply_environment(environment)
         enable_layers(self.template)

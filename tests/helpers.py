@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from local.dynamo_calls import counting
 from local.gateway import Gateway, HttpRequest, new_request_id
 from local.lambda_runtime import LocalFunctions
 from local.sessions import LOCAL_AUDIENCE, LOCAL_ISSUER, SessionSigner
+from local.stack import LOCAL_KEY_ISSUER
 from local.template import load_template
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,12 +152,20 @@ class Api:
         return Reply(response.status, dict(response.headers), response.body.decode("utf-8", "replace"))
 
 
+@cache
+def test_signing_key() -> str:
+    """``file:<path>`` of an ES256 signing key made for this test process (on its first use)."""
+    return f"file:{Path(tempfile.mkdtemp(prefix='keysmith-signing-')) / 'signing-key.pem'}"
+
+
 def test_settings(table_name: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "table_name": table_name,
         "jwks_url": "https://issuer.invalid/.well-known/jwks.json",
         "jwt_issuer": LOCAL_ISSUER,
         "jwt_audience": LOCAL_AUDIENCE,
+        "signing_key": test_signing_key(),
+        "key_issuer": LOCAL_KEY_ISSUER,
         **overrides,
     }
     return Settings(**values)
@@ -179,3 +189,4 @@ def count_requests(client: Any) -> Iterator[Counter[str]]:
 
 
 test_settings.__test__ = False  # type: ignore[attr-defined]
+test_signing_key.__test__ = False  # type: ignore[attr-defined]

@@ -73,6 +73,7 @@ def create_key(
         service_account_id=body.service_account_id,
         environment_id=body.environment_id,
         metadata=body.metadata or {},
+        format=body.format,
     )
     creator = wiring.key_creator()
     if given is None:

@@ -41,7 +41,7 @@ NO_GRACE = RotateKeyRequest()  # no body: revoke the old key at once
 )
 def rotate_key(id: str, body: Annotated[RotateKeyRequest, Body()] = NO_GRACE) -> Response[str]:
     principal = current_principal(router)
-    record, plaintext = wiring.lifecycle().rotate(principal, id, body.grace_period_seconds)
+    record, plaintext = wiring.lifecycle().rotate(principal, id, body.grace_period_seconds, body.format)
     return key_response(record, 201, plaintext)
 
 

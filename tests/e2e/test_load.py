@@ -1,6 +1,7 @@
 """A bounded load run on the local server (127.0.0.1 only): concurrent clients mix create, verify,
-revoke and list, bounded in count and in time. It ends with every created key listed, every revoked
-key failing verification (REVOKED), every other key verifying, and no 5xx. Prints the requests served.
+revoke and list, bounded in count and in time; every other key is JWT-format. It ends with every
+created key listed, every revoked key failing verification (REVOKED), every other key verifying,
+and no 5xx. Prints the requests served.
 
 ``make test``: 20 clients x 12 operations; ``make fuzz``: 24 clients x 120 (``LOAD_CLIENTS``,
 ``LOAD_OPERATIONS`` override), each run stopping at its time limit whatever the count.
@@ -58,7 +59,12 @@ class Client:
         self.token = reply.json()["token"]
 
     def create(self) -> None:
-        reply = self.call("POST", "/v1/api-keys", json={"name": f"load {self.number}", "scopes": ["read"]})
+        key_format = "jwt" if (len(self.live) + len(self.revoked)) % 2 else "opaque"
+        reply = self.call(
+            "POST",
+            "/v1/api-keys",
+            json={"name": f"load {self.number}", "scopes": ["read"], "format": key_format},
+        )
         if reply.status_code == 201:
             body = reply.json()
             self.live[body["id"]] = body["key"]
@@ -170,3 +176,5 @@ def test_bounded_load_keeps_every_key_and_every_revocation(local_server: str) ->
     assert not errors, errors[:10]
     assert server_errors == 0 and lost == 0 and wrong == 0
     assert created > 0 and revoked > 0
+    every_key = [key for c in clients for key in (*c.live.values(), *c.revoked.values())]
+    assert any(key.count(".") == 2 for key in every_key) and any(key.count(".") == 0 for key in every_key)

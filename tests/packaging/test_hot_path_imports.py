@@ -1,6 +1,8 @@
-"""The verification hot path imports only what it needs: the verify, authorizer and whoami handler
-modules, imported and initialised in a fresh process, bring no web framework, no pydantic, no
-PyJWT/cryptography and not boto3 (botocore alone makes the DynamoDB client)."""
+"""The verification hot path imports only what it needs: the verify, authorizer, whoami and JWKS
+handler modules, imported and initialised in a fresh process, bring no web framework, no pydantic,
+no PyJWT/cryptography and not boto3 (botocore alone makes the DynamoDB client). An opaque key's
+whole verification, through the authorizer's handler, still loads no cryptography; the first JWT
+key presented does."""
 
 from __future__ import annotations
 
@@ -45,7 +47,7 @@ def heavy(modules: set[str]) -> list[str]:
     return sorted(m for m in modules if any(m == f or m.startswith(f + ".") for f in FORBIDDEN))
 
 
-@pytest.mark.parametrize("folder", ["verify", "authorizer", "whoami"])
+@pytest.mark.parametrize("folder", ["verify", "authorizer", "whoami", "jwks"])
 def test_a_lean_handler_imports_no_framework_no_pydantic_no_jwt(folder: str) -> None:
     modules = loaded_modules(folder)
     assert "keysmith.domain.verifier" in modules
@@ -55,3 +57,56 @@ def test_a_lean_handler_imports_no_framework_no_pydantic_no_jwt(folder: str) -> 
 def test_the_probe_would_see_them_on_a_management_function() -> None:
     modules = loaded_modules("get_key")
     assert {"pydantic", "aws_lambda_powertools.event_handler", "jwt"} <= modules
+
+
+# An opaque key verified through the authorizer's handler on a store fake, then a JWT key of the
+# same deploy (signed with a key file made in the probe's own temporary folder).
+VERIFICATIONS = r"""
+import importlib.util, json, sys, tempfile
+from pathlib import Path
+spec = importlib.util.spec_from_file_location("probe_authorizer", "functions/authorizer/app.py")
+authorizer = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(authorizer)
+from keysmith import wiring
+from keysmith.settings import Settings
+from tests.support.fakes import MemoryStore, new_key
+
+plaintext, record = new_key()
+store = MemoryStore.holding(record)
+key_file = Path(tempfile.mkdtemp()) / "signing-key.pem"
+wiring.install(settings=Settings(table_name="keys", signing_key=f"file:{key_file}"), store=store)
+
+def authorize(credential):
+    event = {"headers": {"authorization": f"Bearer {credential}"}, "requestContext": {"http": {}}}
+    return authorizer.handler(event, None)["isAuthorized"]
+
+opaque_allowed = authorize(plaintext)
+after_opaque = sorted(sys.modules)
+from keysmith.domain.create import mint
+from keysmith.domain.principals import SESSION, Principal
+creator = Principal(kind=SESSION, tenant_id="acme", owner_type="user", owner_id="u_1")
+jwt_record, token = mint(
+    wiring.settings(), creator, wiring.now(), tenant_id="acme", owner_type="user", owner_id="u_1",
+    name="probe", description=None, scopes=("read",), environment_id=None, metadata={},
+    expires_at=None, key_format_name="jwt", signer=wiring.jwt_signer,
+)
+store.records[jwt_record.id] = jwt_record
+jwt_allowed = authorize(token)
+print(json.dumps({"opaque": [opaque_allowed, after_opaque], "jwt": [jwt_allowed, sorted(sys.modules)]}))
+"""
+
+
+def test_an_opaque_verification_never_loads_cryptography_and_a_jwt_key_does() -> None:
+    seen = run_probe(VERIFICATIONS, timeout=120)
+    opaque_allowed, after_opaque = seen["opaque"]
+    jwt_allowed, after_jwt = seen["jwt"]
+    assert opaque_allowed is True and jwt_allowed is True
+    assert heavy(set(after_opaque)) == []
+    jwt_modules = {
+        "cryptography",
+        "keysmith.signing.es256",
+        "keysmith.signing.keyring",
+        "keysmith.domain.jwt_key",
+    }
+    assert jwt_modules.isdisjoint(after_opaque)  # the opaque path pays nothing for JWT keys
+    assert {"cryptography", "keysmith.signing.es256"} <= set(after_jwt)

@@ -44,13 +44,20 @@ ENV_NAMES = {
     "ROLES_CLAIM",
     "LAST_USED_RESOLUTION_SECONDS",
     "VERIFY_CACHE_TTL_SECONDS",
+    "DEFAULT_KEY_FORMAT",
+    "SIGNING_KEY",
+    "PREVIOUS_SIGNING_KEYS",
+    "KEY_ISSUER",
     "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_METRICS_NAMESPACE",
     "POWERTOOLS_LOG_LEVEL",
     "DYNAMODB_ENDPOINT_URL",  # empty when deployed; for sam local invoke --env-vars
 }
 # Actions that read or change more than the operation needs: never granted to any function.
-FORBIDDEN_ACTIONS = re.compile(r"^(\*|dynamodb:\*|dynamodb:Scan|dynamodb:Batch\w+|dynamodb:PartiQL\w+)$")
+FORBIDDEN_ACTIONS = re.compile(
+    r"^(\*|dynamodb:\*|dynamodb:Scan|dynamodb:Batch\w+|dynamodb:PartiQL\w+|kms:\*|kms:Decrypt|kms:Encrypt)$"
+)
+SIGNING_KEY_ARN = {"Fn::GetAtt": ["SigningKey", "Arn"]}
 
 
 def _of_type(kind: str) -> dict[str, Mapping[str, Any]]:
@@ -187,19 +194,56 @@ def test_function_policy_is_least_privilege(function: Any) -> None:
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         assert statement["Effect"] == "Allow"
         assert not [a for a in actions if FORBIDDEN_ACTIONS.match(a)], f"{function.logical_id}: {actions}"
-        assert all(a.startswith("dynamodb:") for a in actions)
         resource = statement["Resource"]
         assert resource != "*", f"{function.logical_id}: a statement on every resource"
+        if all(a.startswith("kms:") for a in actions):
+            assert set(actions) <= {"kms:Sign", "kms:GetPublicKey"}
+            assert "SigningKey" in str(resource)
+            continue
+        assert all(a.startswith("dynamodb:") for a in actions)
         assert "KeysTable" in str(resource)
 
 
-def _actions(logical_id: str) -> set[str]:
+def _actions(logical_id: str, service: str = "dynamodb") -> set[str]:
     function = next(f for f in FUNCTIONS if f.logical_id == logical_id)
     found: set[str] = set()
     for statement in _statements(function.properties):
         action = statement["Action"]
-        found.update(action if isinstance(action, list) else [action])
+        found.update(a for a in (action if isinstance(action, list) else [action]) if a.startswith(service))
     return found
+
+
+def test_signing_key_use_per_function() -> None:
+    """kms:Sign only where JWT keys are minted; kms:GetPublicKey wherever one may be presented (every
+    function that authenticates API-key callers, verify, the authorizer) and for the JWKS."""
+    minting = {"CreateKeyFunction", "RotateKeyFunction"}
+    checking = {
+        f"{name}Function"
+        for name in (
+            *("CreateKey", "ListKeys", "GetKey", "UpdateKey", "DeleteKey", "SuspendKey"),
+            *("ActivateKey", "RevokeKey", "RotateKey", "Verify", "Authorizer", "Jwks"),
+        )
+    }
+    for function in FUNCTIONS:
+        expected = ({"kms:Sign"} if function.logical_id in minting else set()) | (
+            {"kms:GetPublicKey"} if function.logical_id in checking else set()
+        )
+        assert _actions(function.logical_id, "kms:") == expected, function.logical_id
+        for statement in _statements(function.properties):
+            if statement["Action"] == ["kms:Sign"]:
+                assert statement["Resource"] == SIGNING_KEY_ARN  # the current key only
+
+
+def test_the_signing_key_is_an_ecc_p256_signing_key_kept_on_delete() -> None:
+    key = RESOURCES["SigningKey"]
+    assert key["Type"] == "AWS::KMS::Key"
+    assert (key["Properties"]["KeySpec"], key["Properties"]["KeyUsage"]) == ("ECC_NIST_P256", "SIGN_VERIFY")
+    assert key["DeletionPolicy"] == key["UpdateReplacePolicy"] == "Retain"
+    for statement in key["Properties"]["KeyPolicy"]["Statement"]:
+        assert statement["Principal"] == {
+            "AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}
+        }
+        assert "kms:*" not in statement["Action"]
 
 
 def test_table_access_per_function() -> None:

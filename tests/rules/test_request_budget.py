@@ -2,7 +2,7 @@
 DynamoDB Local: get 1 read, an unfiltered list page 1 query (a filtered one at most
 ``MAX_QUERIES_PER_PAGE``), create 1 write, each state change 1 conditional write and no read,
 rotate 1 GetItem + 1 TransactWriteItems, delete 1 write. A caller that authenticates with an API
-key adds 1 GetItem, and 1 last-used UpdateItem at most once per key per window."""
+key (opaque or JWT) adds 1 GetItem, and 1 last-used UpdateItem at most once per key per window."""
 
 from __future__ import annotations
 
@@ -103,13 +103,17 @@ def test_a_malformed_id_costs_no_request(api: Api) -> None:
         assert measured(api, lambda m=method, p=path: api.request(m, p, token=token), 404) == Counter()  # type: ignore[misc]
 
 
+@pytest.mark.parametrize("key_format", ["opaque", "jwt"])
 @pytest.mark.parametrize("operation", ["suspend", "patch", "rotate", "delete", "get", "list"])
 def test_an_api_key_caller_adds_one_read_and_at_most_one_last_used_write_per_window(
-    api: Api, operation: str
+    api: Api, operation: str, key_format: str
 ) -> None:
     admin = api.session("root", "acme", ["admin"])
     caller = api.created_key(
-        admin, service_account_id="sa_ci", scopes=["read", "write", "keys:read", "keys:write"]
+        admin,
+        service_account_id="sa_ci",
+        scopes=["read", "write", "keys:read", "keys:write"],
+        format=key_format,
     )["key"]
     targets = [api.created_key(admin, service_account_id="sa_ci", scopes=["read"])["id"] for _ in range(2)]
     if operation == "delete":
@@ -131,8 +135,9 @@ def test_an_api_key_caller_adds_one_read_and_at_most_one_last_used_write_per_win
         assert counts == Counter(expected) + authentication, (operation, i, dict(counts))
 
 
-def test_the_request_budget_of_verify_and_the_authorizer(api: Api) -> None:
-    created = admin_key(api)
+@pytest.mark.parametrize("key_format", ["opaque", "jwt"])
+def test_the_request_budget_of_verify_and_the_authorizer(api: Api, key_format: str) -> None:
+    created = admin_key(api, format=key_format)
     client = api.parts.store.client
     budget: dict[str, list[str]] = {}
     with counting(client) as budget["verify first"]:
@@ -142,7 +147,7 @@ def test_the_request_budget_of_verify_and_the_authorizer(api: Api) -> None:
     with counting(client) as budget["verify scope refused"]:
         verify(api, {"key": created["key"], "required_scopes": ["write"]})
     with counting(client) as budget["verify malformed"]:
-        # the last checksum character changed (to "0", or to "1" where it already was "0")
+        # the last checksum (or signature) character changed (to "0", or to "1" where it was "0")
         typo = created["key"][:-1] + ("1" if created["key"].endswith("0") else "0")
         verify(api, {"key": typo})
     with counting(client) as budget["verify unknown"]:

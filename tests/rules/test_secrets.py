@@ -39,7 +39,10 @@ def _figures() -> Any:
 
 
 def secret_parts(plaintext: str) -> list[str]:
-    """The plaintext and its random body: neither may appear anywhere."""
+    """The plaintext and its random body (a JWT key's: its signature): neither may appear anywhere."""
+    if plaintext.count(".") == 2:
+        signature = plaintext.rsplit(".", 1)[1]
+        return [plaintext, signature, signature[:20], signature[-20:]]
     _, _, rest = plaintext.partition("_")
     body = rest[:43]
     return [plaintext, body, body[:20], body[-20:]]
@@ -79,6 +82,29 @@ def test_no_secret_in_logs_items_or_later_answers(api: Api) -> None:
                 "POST", "/v1/api-keys", token=service.body["key"], json_body={"name": "child"}
             )
             api.request("GET", "/v1/api-keys", token=service.body["key"])
+            # JWT keys: made, used as the caller, verified, through the authorizer, and rotated
+            jwt_service = api.request(
+                "POST",
+                "/v1/api-keys",
+                token=admin,
+                json_body={
+                    "name": "jwt",
+                    "format": "jwt",
+                    "scopes": ["read", "keys:read"],
+                    "service_account_id": "sa_2",
+                },
+            )
+            api.request("GET", "/v1/api-keys", token=jwt_service.body["key"])
+            verify(api, {"key": jwt_service.body["key"]})
+            authorize(f"Bearer {jwt_service.body['key']}")
+            jwt_rotated = api.request(
+                "POST",
+                f"/v1/api-keys/{jwt_service.body['id']}/rotate",
+                token=admin,
+                json_body={"grace_period_seconds": 60},
+            )
+            assert jwt_rotated.status == 201 and jwt_rotated.body["format"] == "jwt", jwt_rotated.text
+            plaintexts.append(jwt_rotated.body["key"])
             if "rotate_key" in FOLDERS:
                 rotated = api.request("POST", f"/v1/api-keys/{created.body['id']}/rotate", token=session)
                 assert rotated.status == 201, rotated.text
@@ -96,10 +122,10 @@ def test_no_secret_in_logs_items_or_later_answers(api: Api) -> None:
     finally:
         logger.setLevel("INFO")
     assert replayed is not None and replayed.status == 200
-    for reply in (created, service, by_key):
+    for reply in (created, service, by_key, jwt_service):
         assert reply.status == 201, reply.text
         plaintexts.append(reply.body["key"])
-    assert len(set(plaintexts)) == len(plaintexts) >= 4
+    assert len(set(plaintexts)) == len(plaintexts) >= 6
     secrets = [part for p in plaintexts for part in secret_parts(p)]
     TOTALS["secrets_checked"] += len(plaintexts)
 
@@ -118,6 +144,7 @@ def test_no_secret_in_logs_items_or_later_answers(api: Api) -> None:
     later = [api.request("GET", f"/v1/api-keys/{item_id}", token=admin) for item_id in items]
     later += [api.request("GET", "/v1/api-keys", token=t, query={"limit": "100"}) for t in (session, admin)]
     later.append(api.request("GET", "/v1/api-keys", token=service.body["key"]))
+    later.append(api.request("GET", "/v1/api-keys", token=jwt_rotated.body["key"]))
     assert any(r.status == 200 for r in later)
     assert_absent("a later answer", [r.text for r in later], secrets)
 

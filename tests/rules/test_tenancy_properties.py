@@ -61,6 +61,7 @@ class KeySpec:
     owner: tuple[str, str]
     scopes: tuple[str, ...]
     env: str | None
+    format: str = "opaque"  # or "jwt": a key caller presents either kind
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,12 @@ class Op:
 
 
 key_specs = st.builds(
-    KeySpec, st.integers(0, 1), st.sampled_from(OWNERS), st.sampled_from(SCOPES), st.sampled_from(ENVS)
+    KeySpec,
+    st.integers(0, 1),
+    st.sampled_from(OWNERS),
+    st.sampled_from(SCOPES),
+    st.sampled_from(ENVS),
+    st.sampled_from(["opaque", "jwt"]),
 )
 callers = st.builds(
     Caller,
@@ -155,7 +161,7 @@ def live(item: dict[str, Any]) -> bool:
 @pytest.mark.parametrize("dynamodb", ["moto"], indirect=True)
 def test_no_principal_reads_or_changes_a_key_it_may_not(api: Api) -> None:
     client, table = api.parts.store.client, api.parts.store.table
-    service = KeyCreator(api.parts.store, api.parts.settings, wiring.now)
+    service = KeyCreator(api.parts.store, api.parts.settings, wiring.now, wiring.jwt_signer)
 
     @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     @given(specs=st.lists(key_specs, min_size=2, max_size=6), steps=st.lists(ops, min_size=1, max_size=6))
@@ -172,6 +178,7 @@ def test_no_principal_reads_or_changes_a_key_it_may_not(api: Api) -> None:
                 scopes=spec.scopes,
                 service_account_id=owner_id if owner_type == "service_account" else None,
                 environment_id=spec.env,
+                format=spec.format,
             )
             record, plaintext = service.create(maker, request)
             ids.append(record.id)

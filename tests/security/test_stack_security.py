@@ -17,6 +17,23 @@ from tests.helpers import ROOT
 TEMPLATE = load_template(ROOT / "template.yaml")
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 TABLE = {"Fn::GetAtt": ["KeysTable", "Arn"]}
+SIGNING_KEY = {"Fn::GetAtt": ["SigningKey", "Arn"]}
+# The current signing key, and the previous ones when PreviousSigningKeyArns lists any.
+SIGNING_KEYS = {
+    "Fn::If": [
+        "HasPreviousSigningKeys",
+        {
+            "Fn::Split": [
+                ",",
+                {"Fn::Join": [",", [SIGNING_KEY, {"Fn::Join": [",", {"Ref": "PreviousSigningKeyArns"}]}]]},
+            ]
+        },
+        [SIGNING_KEY],
+    ]
+}
+# A JWT key may be presented wherever an API key is: its signature is checked against them.
+PUBLIC_KEYS = {"signing keys": {"kms:GetPublicKey"}}
+MINT = {"signing key": {"kms:Sign"}}
 INDEXES = {"Fn::Sub": "${KeysTable.Arn}/index/*"}
 
 # An API-key caller is read (GetItem) and its use recorded (UpdateItem) on every management route.
@@ -25,18 +42,22 @@ AUTHENTICATE = {"dynamodb:GetItem", "dynamodb:UpdateItem"}
 NEEDS: dict[str, dict[str, set[str]]] = {
     # PutItem: a plain create, and both Puts of the idempotent create's TransactWriteItems (IAM checks
     # each action of a transaction); GetItem: authentication and the replay's read of the key
-    "CreateKeyFunction": {"table": AUTHENTICATE | {"dynamodb:PutItem"}},
-    "ListKeysFunction": {"table": AUTHENTICATE, "indexes": {"dynamodb:Query"}},
-    "GetKeyFunction": {"table": AUTHENTICATE},
-    "UpdateKeyFunction": {"table": AUTHENTICATE},
-    "SuspendKeyFunction": {"table": AUTHENTICATE},
-    "ActivateKeyFunction": {"table": AUTHENTICATE},
-    "RevokeKeyFunction": {"table": AUTHENTICATE},
-    "DeleteKeyFunction": {"table": AUTHENTICATE | {"dynamodb:DeleteItem"}},
+    "CreateKeyFunction": {"table": AUTHENTICATE | {"dynamodb:PutItem"}, **PUBLIC_KEYS, **MINT},
+    "ListKeysFunction": {"table": AUTHENTICATE, "indexes": {"dynamodb:Query"}, **PUBLIC_KEYS},
+    "GetKeyFunction": {"table": AUTHENTICATE, **PUBLIC_KEYS},
+    "UpdateKeyFunction": {"table": AUTHENTICATE, **PUBLIC_KEYS},
+    "SuspendKeyFunction": {"table": AUTHENTICATE, **PUBLIC_KEYS},
+    "ActivateKeyFunction": {"table": AUTHENTICATE, **PUBLIC_KEYS},
+    "RevokeKeyFunction": {"table": AUTHENTICATE, **PUBLIC_KEYS},
+    "DeleteKeyFunction": {"table": AUTHENTICATE | {"dynamodb:DeleteItem"}, **PUBLIC_KEYS},
     # one read of the old key, then a transaction: Put of the successor + Update of the old key
-    "RotateKeyFunction": {"table": AUTHENTICATE | {"dynamodb:PutItem"}},
-    "VerifyFunction": {"table": {"dynamodb:GetItem", "dynamodb:UpdateItem"}},  # read + last-used
-    "AuthorizerFunction": {"table": {"dynamodb:GetItem", "dynamodb:UpdateItem"}},
+    "RotateKeyFunction": {"table": AUTHENTICATE | {"dynamodb:PutItem"}, **PUBLIC_KEYS, **MINT},
+    "VerifyFunction": {
+        "table": {"dynamodb:GetItem", "dynamodb:UpdateItem"},
+        **PUBLIC_KEYS,
+    },  # read + last-used
+    "AuthorizerFunction": {"table": {"dynamodb:GetItem", "dynamodb:UpdateItem"}, **PUBLIC_KEYS},
+    "JwksFunction": PUBLIC_KEYS,  # the public halves, for the JWKS
     "WhoamiFunction": {},  # the principal comes from the authorizer's context
     "ConsoleFunction": {},  # static files from its own package; no table, no key
     "OpenApiFunction": {},
@@ -52,7 +73,9 @@ def granted(properties: Mapping[str, Any]) -> dict[str, set[str]]:
         for statement in policy["Statement"]:
             assert statement["Effect"] == "Allow" and "Condition" not in statement
             resource = statement["Resource"]
-            where = "table" if resource == TABLE else "indexes" if resource == INDEXES else repr(resource)
+            where = {repr(TABLE): "table", repr(INDEXES): "indexes", repr(SIGNING_KEY): "signing key"}.get(
+                repr(resource), "signing keys" if resource == SIGNING_KEYS else repr(resource)
+            )
             actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
             found.setdefault(where, set()).update(actions)
     return found

@@ -59,7 +59,8 @@ def test_every_route_of_both_apis_is_read_with_its_authorization() -> None:
     internal = {route.route_key: route for route in INTERNAL.routes}
     console = {"GET /console", "GET /console/{proxy+}"}  # the page, same origin as the API
     docs = {"GET /v1/openapi.json", "GET /v1/docs", "GET /v1/docs/{asset}"}
-    assert set(public) == MANAGEMENT | console | docs | {"GET /v1/whoami", "$default"}
+    jwks = {"GET /.well-known/jwks.json"}  # the JWT keys' signing keys, public
+    assert set(public) == MANAGEMENT | console | docs | jwks | {"GET /v1/whoami", "$default"}
     assert set(internal) == MANAGEMENT | {"POST /v1/verify", "$default"}
     assert public["GET /v1/whoami"].authorizer == Authorizer(
         "KeyAuthorizer", "AuthorizerFunction", ("$request.header.Authorization",)

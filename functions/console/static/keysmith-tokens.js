@@ -24,6 +24,11 @@
     ["7776000", "In 90 days"],
     ["31536000", "In 1 year"],
   ];
+  const FORMAT_CHOICES = [
+    ["", "The deployment's default"],
+    ["opaque", "Opaque key"],
+    ["jwt", "JWT (can also be checked offline)"],
+  ];
   const GRACE_CHOICES = [
     [0, "Now: the old key stops working at once"],
     [3600, "In 1 hour"],
@@ -37,6 +42,7 @@
     "/expires_in_seconds": "Expiry",
     "/expires_at": "Expiry",
     "/environment_id": "Environment",
+    "/format": "Format",
     "/service_account_id": "Service account",
     "/grace_period_seconds": "Grace period",
     "/status": "Status filter",
@@ -354,7 +360,7 @@
       const status = item.status in STATUS_TEXT ? item.status : "active";
       const cells = [
         h("th", { scope: "row" }, h("span", { class: "name", text: item.name }), item.description ? h("span", { class: "description", text: item.description }) : null, item.environment_id ? h("span", { class: "environment", text: `Environment: ${item.environment_id}` }) : null),
-        h("td", {}, h("code", { text: `${item.prefix}…${item.last_four}` })),
+        h("td", {}, h("code", { text: `${item.prefix}…${item.last_four}` }), item.format === "jwt" ? h("span", { class: "format", text: " JWT" }) : null),
         h("td", { text: (item.scopes || []).join(", ") || "None" }),
         h("td", {}, h("span", { class: `badge ${status}` }, h("span", { "aria-hidden": "true", text: `${STATUS_MARK[status]} ` }), STATUS_TEXT[status])),
         h("td", {}, timeCell(item.expires_at, "Never")),
@@ -446,6 +452,12 @@
               h("select", { id: expiry, name: "expires_in_seconds", "data-field": "expires_in_seconds" }, EXPIRY_CHOICES.map(([value, text]) => h("option", { value, text }))),
             ),
             this._textField("Environment (optional)", { name: "environment_id", "data-field": "environment_id", autocomplete: "off" }, "Leave empty for a key valid in the whole tenant."),
+            h(
+              "div",
+              { class: "field" },
+              h("label", { for: `${expiry}-format`, text: "Format" }),
+              h("select", { id: `${expiry}-format`, name: "format", "data-field": "format" }, FORMAT_CHOICES.map(([value, text]) => h("option", { value, text }))),
+            ),
             this.isAdmin ? this._textField("Service account (optional)", { name: "service_account_id", "data-field": "service_account_id", autocomplete: "off" }, "Leave empty for a key of your own.") : null,
             this._buttons("Create key", close),
           );
@@ -453,7 +465,7 @@
             event.preventDefault();
             const data = new FormData(form);
             const body = { name: String(data.get("name") || ""), scopes: data.getAll("scopes").map(String) };
-            for (const name of ["description", "environment_id", "service_account_id"]) {
+            for (const name of ["description", "environment_id", "service_account_id", "format"]) {
               const value = String(data.get(name) || "").trim();
               if (value) body[name] = value;
             }

@@ -15,6 +15,8 @@ class SettingsError(ValueError):
 
 
 DEFAULT_ALLOWED_SCOPES = ("read", "write")
+KEY_FORMATS = ("opaque", "jwt")
+DEFAULT_KEY_ISSUER = "urn:keysmith:local"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +34,12 @@ class Settings:
     last_used_resolution_seconds: int = 60
     verify_cache_ttl_seconds: int = 0
     dynamodb_endpoint_url: str | None = None
+    # JWT-format keys: the format of a key created without one, the signing key (a KMS key ARN,
+    # or file:<path> in development), the previous ones still trusted, and the keys' issuer (iss).
+    default_key_format: str = "opaque"
+    signing_key: str = ""
+    previous_signing_keys: tuple[str, ...] = ()
+    key_issuer: str = DEFAULT_KEY_ISSUER
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -59,6 +67,9 @@ class Settings:
         )
         if not scopes or any(not SCOPE.fullmatch(s) for s in scopes):
             raise SettingsError("ALLOWED_SCOPES must be a comma-separated list of scope names")
+        key_format = env.get("DEFAULT_KEY_FORMAT", "").strip() or "opaque"
+        if key_format not in KEY_FORMATS:
+            raise SettingsError("DEFAULT_KEY_FORMAT must be opaque or jwt")
         table = env.get("TABLE_NAME", "").strip()
         if not table:
             raise SettingsError("TABLE_NAME is not set")
@@ -76,6 +87,12 @@ class Settings:
             last_used_resolution_seconds=integer("LAST_USED_RESOLUTION_SECONDS", 60),
             verify_cache_ttl_seconds=integer("VERIFY_CACHE_TTL_SECONDS", 0),
             dynamodb_endpoint_url=env.get("DYNAMODB_ENDPOINT_URL", "").strip() or None,
+            default_key_format=key_format,
+            signing_key=env.get("SIGNING_KEY", "").strip(),
+            previous_signing_keys=tuple(
+                k.strip() for k in env.get("PREVIOUS_SIGNING_KEYS", "").split(",") if k.strip()
+            ),
+            key_issuer=env.get("KEY_ISSUER", "").strip() or DEFAULT_KEY_ISSUER,
         )
 
 

@@ -3,6 +3,8 @@ use and reused by every warm invocation.
 
     settings()  the deploy settings            store()     the DynamoDB key store
     verifier()  the verification core          now()       the clock, looked up on every call
+    signing_keys()  the JWT keys' signing keys (``keysmith.signing.keyring``; nothing is loaded
+                    or fetched until a JWT key is first minted or presented)
     part(name, build)  any other collaborator, built by its own layer on first use: the session
                        verifier (``keysmith.auth.sessions.session_verifier``) is one, so that
                        nothing here imports PyJWT and the verification functions never load it
@@ -27,10 +29,13 @@ from keysmith.store.keys import KeyStore
 
 if TYPE_CHECKING:
     from keysmith.domain.create import KeyCreator
+    from keysmith.domain.jwt_key import JwtKeyReader
     from keysmith.domain.lifecycle import Lifecycle
     from keysmith.domain.query import KeyQuery
+    from keysmith.domain.signing import Signer
+    from keysmith.signing.keyring import Keyring
 
-_NAMES = frozenset({"settings", "store", "verifier", "sessions", "now"})
+_NAMES = frozenset({"settings", "store", "verifier", "sessions", "now", "signing_keys"})
 _parts: dict[str, Any] = {}  # what this process built, or what a test put in
 
 
@@ -58,6 +63,22 @@ def verifier() -> Verifier:
     return part("verifier", lambda: build_verifier(settings(), store()))
 
 
+def signing_keys() -> Keyring:
+    def build() -> Keyring:
+        from keysmith.signing.keyring import Keyring  # JWT keys only: the opaque path never loads it
+
+        s = settings()
+        return Keyring(s.signing_key, s.previous_signing_keys)
+
+    return part("signing_keys", build)
+
+
+def jwt_signer() -> Signer | None:
+    """The current signing key, or None when the deploy has none (it then mints no JWT keys)."""
+    keys = signing_keys()
+    return keys.signer() if keys.current else None
+
+
 def now() -> float:
     """The time, from the clock in place now (``clock.now``, or what a test put in)."""
     override: Callable[[], float] | None = _parts.get("now")
@@ -71,7 +92,7 @@ def now() -> float:
 def key_creator() -> KeyCreator:
     from keysmith.domain.create import KeyCreator
 
-    return KeyCreator(store(), settings(), now)
+    return KeyCreator(store(), settings(), now, jwt_signer)
 
 
 def key_query() -> KeyQuery:
@@ -83,12 +104,22 @@ def key_query() -> KeyQuery:
 def lifecycle() -> Lifecycle:
     from keysmith.domain.lifecycle import Lifecycle
 
-    return Lifecycle(store(), settings(), now)
+    return Lifecycle(store(), settings(), now, jwt_signer)
 
 
 def build_verifier(settings: Settings, store: KeyStore) -> Verifier:
     """A verifier on ``store`` with the deploy's prefix, last-used resolution and cache TTL, on
-    this module's clock (``now``, looked up on every call)."""
+    this module's clock (``now``, looked up on every call). Its JWT-key reader is made when a JWT
+    key is first presented: an opaque key's verification never loads the JWT modules."""
+    readers: list[JwtKeyReader] = []
+
+    def jwt_keys() -> JwtKeyReader:
+        if not readers:
+            from keysmith.domain.jwt_key import JwtKeyReader
+
+            readers.append(JwtKeyReader(settings.token_prefix, settings.key_issuer, signing_keys, now))
+        return readers[0]
+
     return Verifier(
         store,
         settings.token_prefix,
@@ -96,6 +127,7 @@ def build_verifier(settings: Settings, store: KeyStore) -> Verifier:
         last_used_resolution_seconds=settings.last_used_resolution_seconds,
         cache_ttl_seconds=settings.verify_cache_ttl_seconds,
         log=logger,
+        jwt_keys=jwt_keys,
     )
 
 
@@ -109,6 +141,8 @@ def install(**parts: Any) -> None:
         _parts.pop("verifier", None)
     if "settings" in parts and "sessions" not in parts:
         _parts.pop("sessions", None)
+    if "settings" in parts and "signing_keys" not in parts:
+        _parts.pop("signing_keys", None)
     _parts.update(parts)
 
 

@@ -8,6 +8,7 @@ console at ``/console`` with its own tenant, and fails if the page threw an erro
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 import requests
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Locator, Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -109,6 +111,15 @@ class ConsoleSession:
     def focused(self) -> str | None:
         value = self.page.evaluate(DEEP_ACTIVE)
         return None if value is None else str(value)
+
+    def focus_settles_on(self, label: str, timeout_ms: float = 5000) -> str | None:
+        """The focused control once the page has redrawn: ``label`` as soon as the focus reaches it
+        (a list reload after a dialog moves it there), else whatever holds it at the timeout."""
+        with contextlib.suppress(PlaywrightTimeoutError):
+            self.page.wait_for_function(
+                f"(label) => ({DEEP_ACTIVE})() === label", arg=label, timeout=timeout_ms
+            )
+        return self.focused()
 
     def storage(self) -> str:
         return str(

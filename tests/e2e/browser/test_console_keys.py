@@ -67,6 +67,21 @@ def test_create_shows_the_key_once_and_leaves_no_trace(console: ConsoleSession, 
     assert whoami.status_code == 200 and whoami.json()["owner"] == {"type": "user", "id": "u_1"}
 
 
+def test_create_a_jwt_key_and_see_its_format(console: ConsoleSession, api: Api) -> None:
+    console.sign_in("u_1")
+    console.page.get_by_role("button", name="Create key").click()
+    dialog = console.dialog()
+    dialog.get_by_label("Name", exact=True).fill("JWT for partner")
+    dialog.get_by_label("Format").select_option(label="JWT (can also be checked offline)")
+    dialog.get_by_role("button", name="Create key").click()
+    secret = console.dialog().get_by_label("Key for “JWT for partner”").input_value()
+    assert re.fullmatch(r"eyJhbGciOiJFUzI1NiIsInR5cCI6ImtzK2p3dCIsImtpZCI6[\w-]*\.[\w-]+\.[\w-]{86}", secret)
+    console.dialog().get_by_role("button", name="I have copied it, close").click()
+    expect(console.row("JWT for partner")).to_contain_text("JWT")
+    assert secret not in console.dom_text()
+    assert api.call("GET", "/v1/whoami", secret).status_code == 200
+
+
 def test_keyboard_alone_signs_in_and_creates_a_key(console: ConsoleSession) -> None:
     keyboard = console.page.keyboard
     console.page.get_by_label("User id", exact=True).focus()
@@ -171,7 +186,8 @@ def test_rotate_with_a_grace_period(console: ConsoleSession, api: Api) -> None:
     new_secret = secret_box.input_value()
     console.dialog().get_by_role("button", name="I have copied it, close").click()
     expect(console.dialog()).to_have_count(0)
-    assert console.focused() == "Edit rotating"  # back in the old key's row (its Rotate button is gone)
+    # back in the old key's row once the list is redrawn (its Rotate button is gone)
+    assert console.focus_settles_on("Edit rotating") == "Edit rotating"
     assert new_secret not in console.dom_text() and new_secret not in console.storage()
 
     expect(console.page.get_by_role("rowheader", name="rotating")).to_have_count(2)

@@ -45,6 +45,7 @@ class World:
     service_key: str  # a service-account key with read and write (it may create)
     key_id: str
     victim_id: str  # a key the scenarios act on
+    jwt_key: str = ""  # a JWT-format key with read and keys:read, owned by the session's user
 
 
 def build_world(api: Api) -> World:
@@ -57,8 +58,23 @@ def build_world(api: Api) -> World:
         admin, "svc", scopes=["read", "write", "keys:read", "keys:write"], service_account_id="sa_1"
     )
     victim = api.request("POST", "/v1/api-keys", token=session, json_body={"name": "victim"})
-    assert key.status == service.status == victim.status == 201
-    return World(api, session, admin, key.body["key"], service.body["key"], key.body["id"], victim.body["id"])
+    jwt_key = api.request(
+        "POST",
+        "/v1/api-keys",
+        token=session,
+        json_body={"name": "jwt", "scopes": ["read", "keys:read"], "format": "jwt"},
+    )
+    assert key.status == service.status == victim.status == jwt_key.status == 201
+    return World(
+        api,
+        session,
+        admin,
+        key.body["key"],
+        service.body["key"],
+        key.body["id"],
+        victim.body["id"],
+        jwt_key.body["key"],
+    )
 
 
 @dataclass(frozen=True)
@@ -94,6 +110,18 @@ SITES: list[Site] = [
         usage_may_change=True,
     ),
     Site("authentication read", "GetItem", lambda w: w.api.request("GET", "/v1/api-keys", token=w.key)),
+    Site(
+        "authentication read of a JWT key",
+        "GetItem",
+        lambda w: w.api.request("GET", "/v1/api-keys", token=w.jwt_key),
+    ),
+    Site(
+        "create a JWT key (put)",
+        "PutItem",
+        lambda w: w.api.request(
+            "POST", "/v1/api-keys", token=w.session, json_body={"name": "new jwt", "format": "jwt"}
+        ),
+    ),
     Site(
         "get by a key (second read)",
         "GetItem",

@@ -1,8 +1,9 @@
 """Turning a request's Bearer credential into a Principal.
 
-A credential with two dots is a session JWT (``keysmith.auth.sessions``); anything else is tried as
-an API key through the verification core (one read). A key caller's use is recorded as last-used
-(throttled).
+A credential with two dots is a session JWT (``keysmith.auth.sessions``), unless it starts as this
+deploy's JWT keys do (``jwt_key.fixed_start``); anything else is tried as an API key through the
+verification core (one read). A JWT key is never tried as a session, nor a session as a key. A key
+caller's use is recorded as last-used (throttled).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from keysmith import wiring
 from keysmith.auth.bearer import required_credential
 from keysmith.auth.sessions import session_verifier
+from keysmith.domain import jwt_key
 from keysmith.domain.principals import API_KEY, Principal
 from keysmith.domain.problems import unauthenticated
 from keysmith.domain.verifier import NOT_FOUND
@@ -23,10 +25,15 @@ _KEY_FAILURES = {
 }
 
 
+def is_jwt_key(credential: str) -> bool:
+    """True when ``credential`` starts as every JWT key of this deploy does."""
+    return credential.startswith(jwt_key.fixed_start(wiring.settings().token_prefix))
+
+
 def authenticate(authorization: str | None, source_ip: str | None, user_agent: str | None) -> Principal:
     """The principal of an ``Authorization`` header's value, or a 401 (503 on a store fault)."""
     credential = required_credential(authorization)
-    if credential.count(".") == 2:
+    if credential.count(".") == 2 and not is_jwt_key(credential):
         return session_verifier().verify(credential)
     verifier = wiring.verifier()
     result = verifier.verify(credential)

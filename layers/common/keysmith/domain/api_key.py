@@ -50,6 +50,7 @@ class KeyRecord:
     rotated_to: str | None = None
     created_sk: str = ""
     ttl: int | None = None
+    format: str = "opaque"  # or "jwt"; keys stored before JWT keys existed have none: opaque
 
     @property
     def owner_key(self) -> str:

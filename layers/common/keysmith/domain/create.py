@@ -8,11 +8,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from keysmith import clock
-from keysmith.domain import key_format, policy
+from keysmith.domain import jwt_key, key_format, policy
 from keysmith.domain.api_key import ACTIVE, KeyRecord
 from keysmith.domain.ports import KeyStore
 from keysmith.domain.principals import Principal
 from keysmith.domain.problems import Problem
+from keysmith.domain.signing import Signer
 from keysmith.settings import Settings
 
 DAY = 86_400
@@ -36,6 +37,7 @@ class NewKey:
     service_account_id: str | None = None
     environment_id: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    format: str | None = None  # opaque or jwt; None: the deploy's DefaultKeyFormat
 
 
 def lifetime_limit(settings: Settings) -> int:
@@ -103,11 +105,21 @@ def mint(
     metadata: dict[str, str],
     expires_at: float | None,
     rotated_from: str | None = None,
+    key_format_name: str = jwt_key.OPAQUE,
+    signer: Callable[[], Signer | None] | None = None,
 ) -> tuple[KeyRecord, str]:
-    """A new key and its record, for create and for rotation: the one place a plaintext is made."""
-    plaintext = key_format.generate(settings.token_prefix)
-    key_digest = key_format.digest(plaintext)
-    key_id = key_format.key_id(key_digest)
+    """A new key and its record, for create and for rotation: the one place a plaintext is made.
+
+    An opaque key's id comes from its digest; a JWT key's id is its ``jti`` (from the CSPRNG),
+    signed into the JWT, whose digest is then stored like an opaque key's."""
+    if key_format_name == jwt_key.JWT:
+        plaintext = ""
+        key_digest = b""
+        key_id = jwt_key.new_key_id()
+    else:
+        plaintext = key_format.generate(settings.token_prefix)
+        key_digest = key_format.digest(plaintext)
+        key_id = key_format.key_id(key_digest)
     creator_type, creator_id = creator.creator
     record = KeyRecord(
         id=key_id,
@@ -131,17 +143,56 @@ def mint(
         rotated_from=rotated_from,
         created_sk=f"{clock.sort_stamp(now)}#{key_id}",
         ttl=ttl_for(expires_at, None, settings.retention_days),
+        format=key_format_name,
     )
+    if key_format_name == jwt_key.JWT:
+        return _signed(record, settings, signer)
     return record, plaintext
 
 
-class KeyCreator:
-    """POST /v1/api-keys: every rule, then one write."""
+def _signed(
+    record: KeyRecord, settings: Settings, signer: Callable[[], Signer | None] | None
+) -> tuple[KeyRecord, str]:
+    """The JWT of ``record``, and the record with the JWT's digest, display prefix and last four."""
+    current = signer() if signer is not None else None
+    if current is None:
+        raise invalid("/format", "This deployment has no signing key for JWT keys; use the opaque format.")
+    token = jwt_key.encode(record, settings.token_prefix, settings.key_issuer, current)
+    digest = key_format.digest(token)
+    return record.with_changes(
+        key_hash=digest.hex(),
+        prefix=key_format.display_prefix(token, settings.token_prefix),
+        last_four=key_format.last_four(token),
+    ), token
 
-    def __init__(self, store: KeyStore, settings: Settings, now: Callable[[], float]) -> None:
+
+def resolve_format(settings: Settings, asked: str | None, default: str | None = None) -> str:
+    """The format of a new key: asked for, else ``default`` (a rotated key's own), else the deploy's."""
+    chosen = asked or default or settings.default_key_format
+    if chosen not in jwt_key.FORMATS:
+        raise invalid("/format", f"Must be one of {', '.join(jwt_key.FORMATS)}.")
+    return chosen
+
+
+class KeyService:
+    """A service of the domain: the store, the deploy's settings, the clock and, for JWT keys, the
+    current signing key (None when the deploy has none)."""
+
+    def __init__(
+        self,
+        store: KeyStore,
+        settings: Settings,
+        now: Callable[[], float],
+        signer: Callable[[], Signer | None] | None = None,
+    ) -> None:
         self.store = store
         self.settings = settings
         self.now = now
+        self.signer = signer
+
+
+class KeyCreator(KeyService):
+    """POST /v1/api-keys: every rule, then one write."""
 
     def build_record(self, principal: Principal, request: NewKey) -> tuple[KeyRecord, str]:
         """A new key record and its plaintext, after every rule; nothing is written."""
@@ -153,6 +204,7 @@ class KeyCreator:
         environment_id = policy.environment_for_new_key(principal, request.environment_id)
         now = self.now()
         expires_at = resolve_expiry(settings, now, request.expires_at, request.expires_in_seconds)
+        chosen_format = resolve_format(settings, request.format)
         return mint(
             settings,
             principal,
@@ -166,6 +218,8 @@ class KeyCreator:
             environment_id=environment_id,
             metadata=dict(request.metadata),
             expires_at=expires_at,
+            key_format_name=chosen_format,
+            signer=self.signer,
         )
 
     def create(self, principal: Principal, request: NewKey) -> tuple[KeyRecord, str]:

@@ -12,7 +12,7 @@ and changes the old key on condition that its ``version`` is still the one read.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,19 +21,20 @@ from keysmith.domain import policy
 from keysmith.domain.api_key import ACTIVE, REVOKED, SUSPENDED, KeyRecord
 from keysmith.domain.create import (
     DAY,
+    KeyService,
     check_allowed_scopes,
     future_second,
     invalid,
     lifetime_limit,
     mint,
+    resolve_format,
     ttl_for,
 )
 from keysmith.domain.grammar import KEY_ID
-from keysmith.domain.ports import Change, ConditionFailed, KeyStore, TransactionCancelled
+from keysmith.domain.ports import Change, ConditionFailed, TransactionCancelled
 from keysmith.domain.principals import Principal
 from keysmith.domain.problems import Problem, not_found
 from keysmith.domain.status_machine import ACTIVATE, CHANGE, DELETE, REVOKE, ROTATE, SUSPEND, Action
-from keysmith.settings import Settings
 
 MAX_GRACE_SECONDS = 7 * DAY
 CHANGEABLE_FIELDS = ("name", "description", "metadata", "scopes", "expires_at")
@@ -77,12 +78,7 @@ def successor_expiry(old: KeyRecord, now: float, limit: int, deploy_maximum: boo
     return float(start + min(lifetime, limit))
 
 
-class Lifecycle:
-    def __init__(self, store: KeyStore, settings: Settings, now: Callable[[], float]) -> None:
-        self.store = store
-        self.settings = settings
-        self.now = now
-
+class Lifecycle(KeyService):
     # --- state changes: one conditional write each ------------------------------------------------
     def suspend(self, principal: Principal, key_id: str) -> KeyRecord:
         now = self._begin(principal, key_id)
@@ -168,10 +164,11 @@ class Lifecycle:
 
     # --- rotate: one read and one transaction ---------------------------------------------------
     def rotate(
-        self, principal: Principal, key_id: str, grace_period_seconds: int = 0
+        self, principal: Principal, key_id: str, grace_period_seconds: int = 0, key_format: str | None = None
     ) -> tuple[KeyRecord, str]:
         """The successor and its plaintext. The old key is revoked now (grace 0), or stays valid
-        until ``now + grace`` (never past its own expiry), and points at its successor."""
+        until ``now + grace`` (never past its own expiry), and points at its successor. The
+        successor has the old key's format unless ``key_format`` names another."""
         now = self._begin(principal, key_id)
         # Rotation mints a key for the old key's owner: the same right as creating one (rules 3, 4).
         policy.may_create_keys(principal)
@@ -184,7 +181,9 @@ class Lifecycle:
             raise refusal
         assert old is not None  # _refusal answers 404 for an absent key
         policy.check_scopes(principal, old.scopes)  # rule 5: the successor holds the same scopes
-        new, plaintext = self._successor(principal, old, now)
+        new, plaintext = self._successor(
+            principal, old, now, resolve_format(settings, key_format, old.format)
+        )
         sets: dict[str, Any] = {"rotated_to": new.id, "updated_at": now}
         if grace_period_seconds == 0:
             sets["status"] = REVOKED
@@ -203,7 +202,9 @@ class Lifecycle:
             raise self._rotation_refusal(principal, cancelled, now) from None
         return new, plaintext
 
-    def _successor(self, principal: Principal, old: KeyRecord, now: float) -> tuple[KeyRecord, str]:
+    def _successor(
+        self, principal: Principal, old: KeyRecord, now: float, key_format: str
+    ) -> tuple[KeyRecord, str]:
         settings = self.settings
         expires_at = successor_expiry(old, now, lifetime_limit(settings), settings.max_key_lifetime_days > 0)
         return mint(
@@ -220,6 +221,8 @@ class Lifecycle:
             metadata=dict(old.metadata),
             expires_at=expires_at,
             rotated_from=old.id,
+            key_format_name=key_format,
+            signer=self.signer,
         )
 
     def _rotation_refusal(

@@ -6,6 +6,10 @@ consistent GetItem (or the optional in-process cache) -> constant-time compare o
 -> status (revoked, expired, suspended) -> environment -> scopes. The first failing check is the
 answer's code.
 
+A JWT key (``keysmith.domain.jwt_key``) takes the same path once its structure, header, signature
+and claims have been checked with no database call: its id is its ``jti``, and the stored digest is
+the SHA-256 of the whole JWT.
+
 Last-used (``record_use``) is written at most once per key per resolution window: the container
 remembers its own writes, the record read says whether another container wrote inside the window,
 and the conditional write settles races between containers. A failed write never fails the
@@ -22,12 +26,15 @@ import logging
 import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from keysmith.domain import key_format
 from keysmith.domain.api_key import EXPIRED, REVOKED, SUSPENDED, KeyRecord
 from keysmith.domain.grammar import without_forbidden_characters
 from keysmith.domain.ports import KeyReader
+
+if TYPE_CHECKING:
+    from keysmith.domain.jwt_key import JwtKeyReader
 
 VALID = "VALID"
 MALFORMED = "MALFORMED"
@@ -95,8 +102,10 @@ class Verifier:
         last_used_resolution_seconds: int = 60,
         cache_ttl_seconds: int = 0,
         log: Log | None = None,
+        jwt_keys: Callable[[], JwtKeyReader] | None = None,
     ) -> None:
         self.store = store
+        self.jwt_keys = jwt_keys
         self.prefix = prefix
         self.resolution = last_used_resolution_seconds
         self.cache_ttl = cache_ttl_seconds
@@ -110,10 +119,18 @@ class Verifier:
     def lookup(self, key: object) -> Verification:
         """MALFORMED, NOT_FOUND, or VALID with the stored record of exactly this key (status not
         yet checked). Raises ``StoreUnavailable`` when the store throttles or fails."""
-        if not isinstance(key, str) or not key_format.is_well_formed(key, self.prefix):
+        if not isinstance(key, str):
             return _MALFORMED
-        key_digest = key_format.digest(key)
-        key_id = key_format.key_id(key_digest)
+        if "." in key:  # only a JWT key has dots
+            jwt_id = self.jwt_keys().key_id_of(key) if self.jwt_keys is not None else None
+            if jwt_id is None:
+                return _MALFORMED
+            key_digest, key_id = key_format.digest(key), jwt_id
+        elif key_format.is_well_formed(key, self.prefix):
+            key_digest = key_format.digest(key)
+            key_id = key_format.key_id(key_digest)
+        else:
+            return _MALFORMED
         record = self._cached(key_id) if self.cache_ttl > 0 else None
         if record is None:
             record = self.store.get(key_id)

@@ -33,6 +33,7 @@ PUBLIC_ROUTES = (
     ("GET", "/v1/openapi.json"),
     ("GET", "/v1/docs"),
     ("GET", "/v1/docs/{asset}"),
+    ("GET", "/.well-known/jwks.json"),
 )
 # The internal API (AWS IAM) adds verification, which lives there alone.
 INTERNAL_ROUTES = (*MANAGEMENT_ROUTES, ("POST", "/v1/verify"))

@@ -42,6 +42,7 @@ def to_api(record: KeyRecord, now: float) -> dict[str, Any]:
         "revoked_at": _time(record.revoked_at),
         "rotated_from": record.rotated_from,
         "rotated_to": record.rotated_to,
+        "format": record.format,
     }
 
 

@@ -29,6 +29,7 @@ _TEXT_FIELDS = (
     "rotated_from",
     "rotated_to",
     "created_sk",
+    "format",
 )
 
 
@@ -96,6 +97,7 @@ def from_item(item: dict[str, Any]) -> KeyRecord:
         rotated_to=text("rotated_to"),
         created_sk=text("created_sk") or "",
         ttl=int(ttl["N"]) if ttl is not None else None,
+        format=text("format") or "opaque",
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, StrictStr, field_validator
 
@@ -19,6 +19,12 @@ from keysmith.http.schemas.fields import (
     check_identifier,
     document,
     not_nullable_with,
+)
+
+KeyFormat = Literal["opaque", "jwt"]
+FORMAT_DESCRIPTION = (
+    "`opaque` (`<prefix>_<body><checksum>`) or `jwt` (a signed ES256 JWT that can also be checked "
+    "offline against /.well-known/jwks.json)."
 )
 
 
@@ -69,6 +75,10 @@ class CreateKeyRequest(KeyFieldRules):
         default=None,
         description="At most 20 entries; keys 1-40 characters, values up to 256.",
         json_schema_extra=document(**METADATA_RULES),
+    )
+
+    format: KeyFormat | None = Field(
+        default=None, description=FORMAT_DESCRIPTION + " Default: the deploy's default key format."
     )
 
     @field_validator("service_account_id", "environment_id")
@@ -129,4 +139,7 @@ class RotateKeyRequest(StrictBody):
     grace_period_seconds: GraceSeconds = Field(
         default=0,
         description="0 revokes the old key now; otherwise it stays valid this long (never past its expiry).",
+    )
+    format: KeyFormat | None = Field(
+        default=None, description=FORMAT_DESCRIPTION + " Default: the old key's format."
     )

@@ -61,6 +61,9 @@ class ApiKey(Answer):
     revoked_at: str | None = Field(json_schema_extra={"format": "date-time"})
     rotated_from: str | None
     rotated_to: str | None
+    format: Literal["opaque", "jwt"] = Field(
+        description="`opaque` or `jwt` (a signed JWT; its `id` is the JWT's `jti`)."
+    )
 
 
 class CreatedApiKey(ApiKey):
