@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from keysmith.domain import status_machine
+from keysmith.domain.restrictions import Limits
 from keysmith.domain.status_machine import ACTIVE, EXPIRED, REVOKED, SUSPENDED
 
 __all__ = ["ACTIVE", "EXPIRED", "REVOKED", "SUSPENDED", "KeyRecord", "owner_key"]
@@ -50,6 +51,7 @@ class KeyRecord:
     rotated_to: str | None = None
     created_sk: str = ""
     ttl: int | None = None
+    limits: Limits = field(default_factory=Limits)  # restrictions and usage limits
 
     @property
     def owner_key(self) -> str:

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from keysmith import clock
-from keysmith.domain import key_format, policy
+from keysmith.domain import key_format, policy, restrictions
 from keysmith.domain.api_key import ACTIVE, KeyRecord
 from keysmith.domain.ports import KeyStore
 from keysmith.domain.principals import Principal
 from keysmith.domain.problems import Problem
+from keysmith.domain.restrictions import Limits
 from keysmith.settings import Settings
 
 DAY = 86_400
@@ -36,6 +37,8 @@ class NewKey:
     service_account_id: str | None = None
     environment_id: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits)  # restrictions and limits, without counters
+    credits_remaining: int | None = None
 
 
 def lifetime_limit(settings: Settings) -> int:
@@ -103,6 +106,7 @@ def mint(
     metadata: dict[str, str],
     expires_at: float | None,
     rotated_from: str | None = None,
+    limits: Limits | None = None,
 ) -> tuple[KeyRecord, str]:
     """A new key and its record, for create and for rotation: the one place a plaintext is made."""
     plaintext = key_format.generate(settings.token_prefix)
@@ -131,6 +135,7 @@ def mint(
         rotated_from=rotated_from,
         created_sk=f"{clock.sort_stamp(now)}#{key_id}",
         ttl=ttl_for(expires_at, None, settings.retention_days),
+        limits=limits or Limits(),
     )
     return record, plaintext
 
@@ -153,6 +158,12 @@ class KeyCreator:
         environment_id = policy.environment_for_new_key(principal, request.environment_id)
         now = self.now()
         expires_at = resolve_expiry(settings, now, request.expires_at, request.expires_in_seconds)
+        limits = request.limits
+        if limits.not_before is not None:
+            limits = replace(limits, not_before=restrictions.starts_at(limits.not_before))
+            reason = restrictions.check_starts_before_expiry(limits.not_before, expires_at)
+            if reason is not None:
+                raise invalid("/not_before", reason)
         return mint(
             settings,
             principal,
@@ -166,6 +177,7 @@ class KeyCreator:
             environment_id=environment_id,
             metadata=dict(request.metadata),
             expires_at=expires_at,
+            limits=restrictions.with_credits_left(limits, request.credits_remaining, now),
         )
 
     def create(self, principal: Principal, request: NewKey) -> tuple[KeyRecord, str]:

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from keysmith.clock import rfc3339
-from keysmith.domain import policy
+from keysmith.domain import policy, restrictions
 from keysmith.domain.api_key import ACTIVE, REVOKED, SUSPENDED, KeyRecord
 from keysmith.domain.create import (
     DAY,
@@ -30,13 +30,15 @@ from keysmith.domain.create import (
 )
 from keysmith.domain.grammar import KEY_ID
 from keysmith.domain.ports import Change, ConditionFailed, KeyStore, TransactionCancelled
-from keysmith.domain.principals import Principal
+from keysmith.domain.principals import API_KEY, Principal
 from keysmith.domain.problems import Problem, not_found
+from keysmith.domain.restrictions import Credits, Limits
 from keysmith.domain.status_machine import ACTIVATE, CHANGE, DELETE, REVOKE, ROTATE, SUSPEND, Action
 from keysmith.settings import Settings
 
 MAX_GRACE_SECONDS = 7 * DAY
-CHANGEABLE_FIELDS = ("name", "description", "metadata", "scopes", "expires_at")
+RESTRICTION_FIELDS = restrictions.FIELDS
+CHANGEABLE_FIELDS = ("name", "description", "metadata", "scopes", "expires_at", *RESTRICTION_FIELDS)
 
 __all__ = [
     "ACTIVATE",
@@ -64,6 +66,8 @@ class KeyChanges:
     scopes: tuple[str, ...] | None = None
     metadata: Mapping[str, str] = field(default_factory=dict)
     expires_at: float | None = None
+    limits: Limits = field(default_factory=Limits)  # the restriction fields given (None/() removes)
+    credits_remaining: int | None = None
 
 
 def successor_expiry(old: KeyRecord, now: float, limit: int, deploy_maximum: bool) -> float | None:
@@ -144,19 +148,62 @@ class Lifecycle:
                 sets["ttl"] = ttl_for(expires_at, None, settings.retention_days)
                 # The deploy's maximum lifetime counts from the key's creation: a condition, not a read.
                 created_not_before = expires_at - limit
+        read_version = self._restriction_changes(principal, key_id, changes, now, sets, remove)
         change = Change(
             principal,
             CHANGE,
             now,
             sets,
             tuple(remove),
+            read_version=read_version,
             created_not_before=created_not_before,
             expiry_only_shrinks=expiry_rule,
+            starts_before_expiry=("not_before" in sets) != ("expires_at" in sets),
         )
         try:
             return self._change(key_id, change)
         except _ConditionUnexplained as unexplained:
             raise _expiry_refusal(unexplained.record, change, limit) from None
+
+    def _restriction_changes(
+        self,
+        principal: Principal,
+        key_id: str,
+        changes: KeyChanges,
+        now: float,
+        sets: dict[str, Any],
+        remove: list[str],
+    ) -> int | None:
+        """Add the given restriction fields to ``sets``/``remove``. An API-key caller's change is
+        checked against the key as read (rule 7) and written on condition of that read's version,
+        which this returns (None: no read)."""
+        given = changes.given & frozenset(RESTRICTION_FIELDS)
+        if not given:
+            return None
+        new = changes.limits
+        if new.not_before is not None:
+            new = replace(new, not_before=restrictions.starts_at(new.not_before))
+        new = restrictions.with_credits_left(new, changes.credits_remaining, now)
+        if "not_before" in given and "expires_at" in changes.given:
+            reason = restrictions.check_starts_before_expiry(new.not_before, changes.expires_at)
+            if reason is not None:
+                raise invalid("/not_before", reason)
+        for name, value in restrictions.plain_values(new, given).items():
+            if value is None:
+                remove.append(name)
+            else:
+                sets[name] = value
+        if "credits" in given:
+            sets.update(new.counters or {})
+        if principal.kind != API_KEY:
+            return None
+        old = self.store.get(key_id)
+        refusal = self._refusal(principal, old, CHANGE, now)
+        if refusal is not None:
+            raise refusal
+        assert old is not None
+        policy.check_restrictions_only_narrow(principal, old, new, given, now)
+        return old.version
 
     # --- delete: one conditional delete --------------------------------------------------------
     def delete(self, principal: Principal, key_id: str) -> None:
@@ -186,6 +233,8 @@ class Lifecycle:
         policy.check_scopes(principal, old.scopes)  # rule 5: the successor holds the same scopes
         new, plaintext = self._successor(principal, old, now)
         sets: dict[str, Any] = {"rotated_to": new.id, "updated_at": now}
+        if old.limits.credits is not None:  # one pool of credits: it moves to the successor
+            sets.update(credits={}, **{Credits().counter(now): 0})
         if grace_period_seconds == 0:
             sets["status"] = REVOKED
             sets["revoked_at"] = now
@@ -220,6 +269,7 @@ class Lifecycle:
             metadata=dict(old.metadata),
             expires_at=expires_at,
             rotated_from=old.id,
+            limits=restrictions.with_credits_left(old.limits, old.limits.credits_left(now), now),
         )
 
     def _rotation_refusal(
@@ -250,7 +300,12 @@ class Lifecycle:
             if refusal is not None:
                 raise refusal from None
             assert failed.item is not None
-            if change.created_not_before is not None or change.expiry_only_shrinks is not None:
+            if (
+                change.created_not_before is not None
+                or change.expiry_only_shrinks is not None
+                or change.starts_before_expiry
+                or change.read_version is not None
+            ):
                 raise _ConditionUnexplained(failed.item) from None
             raise self._concurrent() from None
 
@@ -294,6 +349,11 @@ def _expiry_refusal(record: KeyRecord, change: Change, limit: int) -> Problem:
             "The key has been rotated: the end of its grace period "
             f"({rfc3339(record.expires_at or 0)}) can be brought forward, never extended or removed.",
         )
+    new_not_before = change.sets.get("not_before", record.limits.not_before)
+    new_expiry = change.sets.get("expires_at", record.expires_at)
+    if change.starts_before_expiry and restrictions.check_starts_before_expiry(new_not_before, new_expiry):
+        pointer = "/not_before" if "not_before" in change.sets else "/expires_at"
+        return invalid(pointer, f"not_before ({rfc3339(new_not_before)}) must be before expires_at.")
     if change.created_not_before is not None and record.created_at < change.created_not_before:
         return invalid(
             "/expires_at",

@@ -7,14 +7,20 @@ from typing import Any
 from pydantic import ConfigDict, Field, StrictStr, field_validator
 
 from keysmith.http.schemas.fields import (
+    ALLOWED_IPS_DESCRIPTION,
     DESCRIPTION_RULES,
     IDENTIFIER_RULES,
     METADATA_RULES,
     NAME_RULES,
+    NOT_BEFORE_DESCRIPTION,
     SCOPES_RULES,
+    CreditsBody,
     GraceSeconds,
+    IpRange,
     KeyFieldRules,
     LifetimeSeconds,
+    RateLimitBody,
+    RestrictionRules,
     StrictBody,
     check_identifier,
     document,
@@ -22,7 +28,7 @@ from keysmith.http.schemas.fields import (
 )
 
 
-class CreateKeyRequest(KeyFieldRules):
+class CreateKeyRequest(KeyFieldRules, RestrictionRules):
     model_config = ConfigDict(
         json_schema_extra={
             "not": {
@@ -71,13 +77,24 @@ class CreateKeyRequest(KeyFieldRules):
         json_schema_extra=document(**METADATA_RULES),
     )
 
+    allowed_ips: list[IpRange] | None = Field(
+        default=None,
+        max_length=50,
+        description=ALLOWED_IPS_DESCRIPTION + "Empty or absent: any address.",
+    )
+    not_before: StrictStr | None = Field(
+        default=None, description=NOT_BEFORE_DESCRIPTION, json_schema_extra=document(format="date-time")
+    )
+    rate_limit: RateLimitBody | None = Field(default=None, description="A fixed-window rate limit.")
+    credits: CreditsBody | None = Field(default=None, description="Usage credits, with an optional refill.")
+
     @field_validator("service_account_id", "environment_id")
     @classmethod
     def _identifiers(cls, value: str | None) -> str | None:
         return check_identifier(value)
 
 
-class UpdateKeyRequest(KeyFieldRules):
+class UpdateKeyRequest(KeyFieldRules, RestrictionRules):
     """PATCH body: the fields to change, at least one. Absent fields stay as they are."""
 
     model_config = ConfigDict(json_schema_extra={"minProperties": 1})
@@ -115,6 +132,28 @@ class UpdateKeyRequest(KeyFieldRules):
         default=None,
         description="Replaces the whole map (at most 20 entries); {} empties it. Not null.",
         json_schema_extra=not_nullable_with(**METADATA_RULES),
+    )
+
+    allowed_ips: list[IpRange] | None = Field(
+        default=None,
+        max_length=50,
+        description=ALLOWED_IPS_DESCRIPTION + "Replaces the ranges; null or [] removes the restriction. "
+        "Rule 7: an API key may only narrow them.",
+    )
+    not_before: StrictStr | None = Field(
+        default=None,
+        description=NOT_BEFORE_DESCRIPTION + "null removes it. Rule 7: an API key may only move it later.",
+        json_schema_extra=document(format="date-time"),
+    )
+    rate_limit: RateLimitBody | None = Field(
+        default=None,
+        description="Replaces the rate limit (the current window's count carries over while window_seconds "
+        "stays); null removes it. Rule 7: an API key may only lower the limit or lengthen the window.",
+    )
+    credits: CreditsBody | None = Field(
+        default=None,
+        description="Replaces the credits (remaining and refill); null removes them. Rule 7: an API key may "
+        "only lower remaining and the refill, or make it less frequent.",
     )
 
     @field_validator("name", "scopes", "metadata")
