@@ -45,6 +45,7 @@ class World:
     service_key: str  # a service-account key with read and write (it may create)
     key_id: str
     victim_id: str  # a key the scenarios act on
+    metered_key: str  # a service-account key with credits and a rate limit (counted by one UpdateItem)
 
 
 def build_world(api: Api) -> World:
@@ -64,8 +65,33 @@ def build_world(api: Api) -> World:
         },
     )
     victim = api.request("POST", "/v1/api-keys", token=session, json_body={"name": "victim"})
-    assert key.status == service.status == victim.status == 201
-    return World(api, session, admin, key.body["key"], service.body["key"], key.body["id"], victim.body["id"])
+    metered = api.request(
+        "POST",
+        "/v1/api-keys",
+        token=admin,
+        json_body={
+            "name": "metered",
+            "scopes": ["read", "keys:read"],
+            "service_account_id": "sa_1",
+            "credits": {"remaining": 5},
+            "rate_limit": {"limit": 5, "window_seconds": 3600},
+        },
+    )
+    assert key.status == service.status == victim.status == metered.status == 201
+    return World(
+        api,
+        session,
+        admin,
+        key.body["key"],
+        service.body["key"],
+        key.body["id"],
+        victim.body["id"],
+        metered.body["key"],
+    )
+
+
+def _verify_metered(w: World) -> Reply:
+    return w.api.request("POST", "/internal/v1/verify", json_body={"key": w.metered_key})
 
 
 @dataclass(frozen=True)
@@ -107,6 +133,13 @@ SITES: list[Site] = [
         lambda w: w.api.request("GET", f"/v1/api-keys/{w.key_id}", token=w.key),
         after=1,
         usage_may_change=True,
+    ),
+    Site("metered verify: first read", "GetItem", _verify_metered),
+    Site("metered verify: the counting write", "UpdateItem", _verify_metered),
+    Site(
+        "metered key as a caller: the counting write",
+        "UpdateItem",
+        lambda w: w.api.request("GET", "/v1/api-keys", token=w.metered_key),
     ),
     Site(
         "last-used write",

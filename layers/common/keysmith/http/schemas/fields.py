@@ -13,6 +13,7 @@ from pydantic import (
     Field,
     StrictInt,
     StrictStr,
+    ValidationInfo,
     field_validator,
 )
 
@@ -123,16 +124,18 @@ class KeyFieldRules(StrictBody):
     def _description(cls, value: str | None) -> str | None:
         return None if value is None else check_text(value, allow_newlines=True)
 
-    @field_validator("scopes", check_fields=False)
+    @field_validator("scopes", "allowed_ips", check_fields=False)
     @classmethod
-    def _scopes(cls, value: list[str] | None) -> list[str] | None:
+    def _unique(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
         if value is not None and len(set(value)) != len(value):
+            if info.field_name == "allowed_ips":
+                raise ValueError("ranges must be unique (after normalising, e.g. 10.0.0.1 is 10.0.0.1/32)")
             raise ValueError("scopes must be unique")
         return value
 
-    @field_validator("expires_at", check_fields=False)
+    @field_validator("expires_at", "not_before", check_fields=False)
     @classmethod
-    def _expires_at(cls, value: str | None) -> str | None:
+    def _date_time(cls, value: str | None) -> str | None:
         if value is not None:
             try:
                 parse_rfc3339(value)
@@ -210,29 +213,6 @@ class CreditsBody(StrictBody):
 
     remaining: CreditCount
     refill: RefillBody | None = None
-
-
-class RestrictionRules(BaseModel):
-    """The field rules of the restriction fields, shared by create and PATCH."""
-
-    @field_validator("allowed_ips", check_fields=False)
-    @classmethod
-    def _unique_ranges(cls, value: list[str] | None) -> list[str] | None:
-        if value is not None and len(set(value)) != len(value):
-            raise ValueError("ranges must be unique (after normalising, e.g. 10.0.0.1 is 10.0.0.1/32)")
-        return value
-
-    @field_validator("not_before", check_fields=False)
-    @classmethod
-    def _not_before(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                parse_rfc3339(value)
-            except ValueError:
-                raise ValueError(
-                    "must be an RFC 3339 date-time with Z or an offset, on a real date"
-                ) from None
-        return value
 
 
 class RestrictionFields(Protocol):

@@ -20,7 +20,6 @@ from keysmith.http.schemas.fields import (
     KeyFieldRules,
     LifetimeSeconds,
     RateLimitBody,
-    RestrictionRules,
     StrictBody,
     check_identifier,
     document,
@@ -28,7 +27,7 @@ from keysmith.http.schemas.fields import (
 )
 
 
-class CreateKeyRequest(KeyFieldRules, RestrictionRules):
+class CreateKeyRequest(KeyFieldRules):
     model_config = ConfigDict(
         json_schema_extra={
             "not": {
@@ -94,7 +93,7 @@ class CreateKeyRequest(KeyFieldRules, RestrictionRules):
         return check_identifier(value)
 
 
-class UpdateKeyRequest(KeyFieldRules, RestrictionRules):
+class UpdateKeyRequest(KeyFieldRules):
     """PATCH body: the fields to change, at least one. Absent fields stay as they are."""
 
     model_config = ConfigDict(json_schema_extra={"minProperties": 1})
