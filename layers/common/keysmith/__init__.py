@@ -6,10 +6,12 @@
     wiring.py     the one composition root: settings(), store(), verifier(), sessions(), now(),
                   the domain's services; replace(...) for tests
     domain/       decisions, standard library only: problems, grammar, key_format, api_key (the
-                  entity), status_machine (the one table), principals, policy, verifier, create,
+                  entity), status_machine (the one table), principals, policy, verifier,
+                  restrictions (IP ranges, rate limits, credits and their counters), create,
                   query, lifecycle, idempotency; ports (the store Protocol and its errors)
     store/        DynamoDB, the only botocore and expression syntax: client (guarded), items,
-                  conditions, listing, cursors, keys (the KeyStore)
+                  conditions, listing, cursors, keys (the KeyStore), limits (the one conditional
+                  write of a verification that counts and spends)
     auth/         bearer (parsing), credentials (credential -> principal), sessions (the only
                   PyJWT importer), trusted_backend (the internal API's IAM caller and its
                   Keysmith-Tenant / Keysmith-Act-As headers -> principal)
