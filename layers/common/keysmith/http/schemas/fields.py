@@ -176,7 +176,9 @@ def _cidr(value: str) -> str:
     return str(network)
 
 
-IpRange = Annotated[StrictStr, AfterValidator(_cidr)]
+# The document states the range's syntax; host bits and prefix bounds are the server's check.
+IP_RANGE_PATTERN = "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"
+IpRange = Annotated[StrictStr, AfterValidator(_cidr), Field(json_schema_extra={"pattern": IP_RANGE_PATTERN})]
 Limit = Annotated[StrictInt, Field(ge=1, le=restrictions.MAX_RATE_LIMIT), BeforeValidator(_whole_number)]
 WindowSeconds = Annotated[
     StrictInt, Field(ge=1, le=restrictions.MAX_WINDOW_SECONDS), BeforeValidator(_whole_number)
