@@ -2,7 +2,10 @@
 DynamoDB Local: get 1 read, an unfiltered list page 1 query (a filtered one at most
 ``MAX_QUERIES_PER_PAGE``), create 1 write, each state change 1 conditional write and no read,
 rotate 1 GetItem + 1 TransactWriteItems, delete 1 write. A caller that authenticates with an API
-key adds 1 GetItem, and 1 last-used UpdateItem at most once per key per window."""
+key adds 1 GetItem, and 1 last-used UpdateItem at most once per key per window. A verification is 1
+request: a GetItem for a key without limits (and its last-used write at most once per window), one
+conditional UpdateItem for a key with a rate limit or credits (a GetItem first when this process
+has not met the key yet)."""
 
 from __future__ import annotations
 

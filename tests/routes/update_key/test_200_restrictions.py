@@ -78,3 +78,11 @@ def test_a_rotation_carries_the_restrictions_and_moves_the_credits(api: Api, ali
     assert old["credits"] == {"remaining": 0, "refill": None}  # one pool: it moved to the successor
     assert verify(api, {"key": created["key"], "client_ip": "192.0.2.1"}).body["code"] == "USAGE_EXCEEDED"
     assert verify(api, {"key": successor["key"], "client_ip": "192.0.2.1"}).body["remaining"] == 4
+
+
+def test_removing_not_before_lets_an_earlier_expiry_through_in_the_same_patch(api: Api, alice: str) -> None:
+    created = api.created_key(alice, "target", not_before=clock.rfc3339(time.time() + 7200))
+    sooner = clock.rfc3339(time.time() + 3600)
+    reply = api.update_key(alice, created["id"], {"not_before": None, "expires_at": sooner})
+    assert reply.status == 200, reply.text
+    assert (reply.body["not_before"], reply.body["expires_at"]) == (None, sooner)

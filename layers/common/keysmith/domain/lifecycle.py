@@ -158,7 +158,7 @@ class Lifecycle:
             read_version=read_version,
             created_not_before=created_not_before,
             expiry_only_shrinks=expiry_rule,
-            starts_before_expiry=("not_before" in sets) != ("expires_at" in sets),
+            starts_before_expiry=_one_bound_of_two(sets, remove),
         )
         try:
             return self._change(key_id, change)
@@ -185,7 +185,8 @@ class Lifecycle:
             new = replace(new, not_before=restrictions.starts_at(new.not_before))
         new = restrictions.with_credits_left(new, changes.credits_remaining, now)
         if "not_before" in given and "expires_at" in changes.given:
-            reason = restrictions.check_starts_before_expiry(new.not_before, changes.expires_at)
+            expires_at = None if changes.expires_at is None else float(math.floor(changes.expires_at))
+            reason = restrictions.check_starts_before_expiry(new.not_before, expires_at)
             if reason is not None:
                 raise invalid("/not_before", reason)
         for name, value in restrictions.plain_values(new, given).items():
@@ -361,6 +362,15 @@ def _expiry_refusal(record: KeyRecord, change: Change, limit: int) -> Problem:
             f"(no later than {rfc3339(record.created_at + limit)}).",
         )
     return Lifecycle._concurrent()
+
+
+def _one_bound_of_two(sets: Mapping[str, Any], remove: list[str]) -> bool:
+    """Does this write set one of ``not_before`` and ``expires_at`` while the other stays as
+    stored? Then the stored one must agree with it (a condition); both are checked in the body."""
+    for bound, other in (("not_before", "expires_at"), ("expires_at", "not_before")):
+        if bound in sets and other not in sets and other not in remove:
+            return True
+    return False
 
 
 class _ConditionUnexplained(Exception):

@@ -74,6 +74,15 @@ class Credits:
     def counter(self, now: float) -> str:
         return CREDIT_COUNTER_PREFIX + self.period(now)
 
+    def period_start(self, now: float) -> int:
+        """When the refill period of ``now`` began (0 without a refill: one period forever)."""
+        if self.refill_interval == DAILY:
+            return math.floor(now) // 86_400 * 86_400
+        if self.refill_interval == MONTHLY:
+            day = datetime.fromtimestamp(math.floor(now), UTC)
+            return int(datetime(day.year, day.month, 1, tzinfo=UTC).timestamp())
+        return 0
+
     def next_refill(self, now: float) -> int | None:
         """When the next refill applies, in epoch seconds (None without a refill)."""
         if self.refill_interval == DAILY:
@@ -116,12 +125,16 @@ class Limits:
         return int(self.credits.refill_amount or 0)
 
     def stale_counters(self, now: float) -> tuple[str, ...]:
-        """Counters of past windows and periods (or of limits the key no longer has), to remove."""
+        """Counters of windows and periods before the previous one (or of limits the key no longer
+        has), to remove. The previous window's and period's stay: a container whose clock is a
+        little behind may still be counting in them, and must not find them gone (and start again)."""
         current = set()
         if self.rate_limit is not None:
             current.add(self.rate_limit.counter(now))
+            current.add(self.rate_limit.counter(now - self.rate_limit.window_seconds))
         if self.credits is not None:
             current.add(self.credits.counter(now))
+            current.add(self.credits.counter(self.credits.period_start(now) - 1))
         return tuple(sorted(name for name in (self.counters or {}) if name not in current))
 
 
