@@ -28,6 +28,8 @@ BAD_RESTRICTIONS: list[tuple[dict[str, Any], str]] = [
     ({"not_before": "2026-02-30T00:00:00Z"}, "/not_before"),
     ({"not_before": "tomorrow"}, "/not_before"),
     ({"not_before": 1795341600}, "/not_before"),
+    ({"not_before": "0267-10-25T12:03:23+09:54"}, "/not_before"),  # before 1970 (found by the fuzzer)
+    ({"not_before": "1969-12-31T23:59:59Z"}, "/not_before"),
     ({"rate_limit": {"limit": 0, "window_seconds": 60}}, "/rate_limit/limit"),
     ({"rate_limit": {"limit": 1_000_001, "window_seconds": 60}}, "/rate_limit/limit"),
     ({"rate_limit": {"limit": 1.5, "window_seconds": 60}}, "/rate_limit/limit"),  # not an integer

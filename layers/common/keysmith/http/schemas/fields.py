@@ -135,14 +135,17 @@ class KeyFieldRules(StrictBody):
 
     @field_validator("expires_at", "not_before", check_fields=False)
     @classmethod
-    def _date_time(cls, value: str | None) -> str | None:
+    def _date_time(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None:
             try:
-                parse_rfc3339(value)
+                at = parse_rfc3339(value)
             except ValueError:
                 raise ValueError(
                     "must be an RFC 3339 date-time with Z or an offset, on a real date"
                 ) from None
+            # (expires_at must be in the future: the domain says so with the deploy's limit)
+            if info.field_name == "not_before" and at < 0:
+                raise ValueError("must be on or after 1970-01-01T00:00:00Z")
         return value
 
     @field_validator("metadata", check_fields=False)
