@@ -32,6 +32,8 @@ from local.stack import LocalStack
 # settings, so it reads that key first (as tests/rules/test_request_budget.py counts it).
 BUDGET: dict[str, dict[str, int]] = {
     "verify": {"GetItem": 1},
+    # a key with a rate limit and credits, once this process has met it: one conditional UpdateItem
+    "verify_limited": {"UpdateItem": 1},
     "authorizer": {"GetItem": 1},
     "get": {"GetItem": 1},
     "list": {"Query": 1},
@@ -76,6 +78,13 @@ class Bench:
             raise RuntimeError(f"create answered {status}: {created}")
         return dict(created)
 
+    def limited_key(self) -> dict[str, Any]:
+        """A key with a rate limit and credits that the bench cannot use up."""
+        return self.create_key(
+            rate_limit={"limit": 1_000_000, "window_seconds": 86_400},
+            credits={"remaining": 10**12},
+        )
+
     def verify_event(self, key: str) -> dict[str, Any]:
         body = json.dumps({"key": key, "required_scopes": ["read"]}).encode()
         headers = [("Host", "127.0.0.1"), ("User-Agent", "bench/1.0"), ("Content-Type", "application/json")]
@@ -97,12 +106,35 @@ class Bench:
 
     # --- latency ------------------------------------------------------------------------------
     def latency(self, samples: int, key_format: str = "opaque") -> dict[str, Any]:
+        """The verify handler on a key without limits (opaque or JWT) vs one raw consistent get_item."""
         created = self.create_key(format=key_format)
+        request = {
+            "TableName": self.stack.table_name,
+            "Key": {"id": {"S": created["id"]}},
+            "ConsistentRead": True,
+        }
+        return self._against(created["key"], lambda: self.client.get_item(**request), samples, "get_item")
+
+    def limited_latency(self, samples: int) -> dict[str, Any]:
+        """The verify handler on a key with a rate limit and credits vs one raw conditional
+        update_item of the same item that answers ALL_NEW (what the verifier's write does at least)."""
+        created = self.limited_key()
+        request = {
+            "TableName": self.stack.table_name,
+            "Key": {"id": {"S": created["id"]}},
+            "UpdateExpression": "SET bench_n = if_not_exists(bench_n, :zero) + :one",
+            "ConditionExpression": "attribute_exists(key_hash)",
+            "ExpressionAttributeValues": {":zero": {"N": "0"}, ":one": {"N": "1"}},
+            "ReturnValues": "ALL_NEW",
+        }
+        return self._against(
+            created["key"], lambda: self.client.update_item(**request), samples, "update_item"
+        )
+
+    def _against(self, key: str, raw: Callable[[], Any], samples: int, floor: str) -> dict[str, Any]:
         handler = self.stack.functions.get("VerifyFunction").handler
-        event = self.verify_event(created["key"])
+        event = self.verify_event(key)
         body = event["body"]
-        table = self.stack.table_name
-        request = {"TableName": table, "Key": {"id": {"S": created["id"]}}, "ConsistentRead": True}
 
         def verify_once() -> float:
             event["body"] = body
@@ -115,7 +147,7 @@ class Bench:
 
         def raw_once() -> float:
             started_at = time.perf_counter()
-            self.client.get_item(**request)
+            raw()
             return (time.perf_counter() - started_at) * 1000
 
         for _ in range(200):  # warm both paths (the first verification writes last-used)
@@ -130,13 +162,27 @@ class Bench:
             else:
                 raw_ms.append(raw_once())
                 verify_ms.append(verify_once())
-        result: dict[str, Any] = {"samples": samples}
-        for name, values in (("verify", verify_ms), ("get_item", raw_ms)):
+        result: dict[str, Any] = {"samples": samples, "floor": floor}
+        for name, values in (("verify", verify_ms), (floor, raw_ms)):
             result[f"{name}_p50_ms"] = round(statistics.median(values), 3)
             result[f"{name}_p99_ms"] = round(_percentile(values, 0.99), 3)
-        result["p50_ratio"] = round(result["verify_p50_ms"] / result["get_item_p50_ms"], 3)
-        result["p99_ratio"] = round(result["verify_p99_ms"] / result["get_item_p99_ms"], 3)
+        result["p50_ratio"] = round(result["verify_p50_ms"] / result[f"{floor}_p50_ms"], 3)
+        result["p99_ratio"] = round(result["verify_p99_ms"] / result[f"{floor}_p99_ms"], 3)
         return result
+
+    def limited_requests_per_verification(self, verifications: int = 100) -> dict[str, Any]:
+        """Requests over ``verifications`` of a fresh limited key, its first in this process included."""
+        key = self.limited_key()["key"]
+        verify = self.stack.functions.get("VerifyFunction")
+        with counting(self.client) as calls:
+            for _ in range(verifications):
+                verify(self.verify_event(key))
+        return {
+            "verifications": verifications,
+            "requests": len(calls),
+            "per_verification": round(len(calls) / verifications, 3),
+            "operations": dict(Counter(calls)),
+        }
 
     # --- requests per operation ------------------------------------------------------------------
     def requests(self) -> dict[str, Any]:
@@ -188,6 +234,11 @@ class Bench:
             verify(self.verify_event(key))
         measure("verify", "VerifyFunction", lambda: _http(verify(self.verify_event(key))), 200)
         found["verify"]["first_in_window"] = first
+        limited = self.limited_key()["key"]
+        with counting(self.client) as first_limited:
+            verify(self.verify_event(limited))
+        measure("verify_limited", "VerifyFunction", lambda: _http(verify(self.verify_event(limited))), 200)
+        found["verify_limited"]["first_in_window"] = first_limited
         authorizer = self.stack.functions.get("AuthorizerFunction")
         measure(
             "authorizer",
@@ -238,6 +289,8 @@ def measure(samples: int = 2000) -> dict[str, Any]:
             result = {
                 "verify_latency": bench.latency(samples),
                 "verify_latency_jwt": bench.latency(samples, "jwt"),
+                "limited_verify_latency": bench.limited_latency(samples),
+                "limited_requests": bench.limited_requests_per_verification(),
                 "ddb_requests": bench.requests(),
             }
     result["dynamodb_local"] = {"pid": pid, "still_running": _running(pid)}

@@ -21,7 +21,7 @@ from keysmith.http.answers import PROBLEM_CONTENT_TYPE
 from keysmith.http.resolver_entry import new_router
 from keysmith.http.route_docs import PROBLEM_STATUSES
 from keysmith.http.schemas import ProblemDetails
-from keysmith.http.verify_body import MAX_REQUIRED_SCOPES
+from keysmith.http.verify_body import MAX_COST, MAX_REQUIRED_SCOPES
 
 SCOPE = anchored(grammar.SCOPE)
 IDENTIFIER = anchored(grammar.IDENTIFIER)
@@ -78,6 +78,14 @@ class VerifyRequest(_Closed):
         "Recorded as last_used_user_agent without control or formatting characters (its first 512 "
         "characters).",
     )
+    cost: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_COST,
+        description="Credits a VALID answer spends from a key with credits (default 1; 0 checks without "
+        "spending, but at least one credit must be left). Every VALID answer also counts once against a "
+        "rate limit, whatever its cost.",
+    )
 
 
 class KeyOwner(_Closed):
@@ -95,20 +103,59 @@ class VerifiedKey(_Closed):
     metadata: dict[str, str]
 
 
+class RateLimitState(_Closed):
+    limit: int
+    remaining: int = Field(description="Verifications left in the current window.")
+    reset_at: str = Field(
+        json_schema_extra={"format": "date-time"}, description="When the current window ends."
+    )
+
+
+REMAINING = Field(default=None, description="Credits left after this answer (keys with credits only).")
+RATE_LIMIT = Field(
+    default=None, description="The rate limit's window after this answer (keys with one only)."
+)
+
+
 class VerifyValid(_Closed):
     valid: Literal[True]
     code: Literal["VALID"]
     key: VerifiedKey
+    remaining: int | None = REMAINING
+    rate_limit: RateLimitState | None = RATE_LIMIT
+
+
+class VerifyRateLimited(_Closed):
+    valid: Literal[False]
+    code: Literal["RATE_LIMITED"]
+    retry_after_seconds: int = Field(ge=1, description="Seconds until the current window ends.")
+    remaining: int | None = REMAINING
+    rate_limit: RateLimitState
+
+
+class VerifyUsageExceeded(_Closed):
+    valid: Literal[False]
+    code: Literal["USAGE_EXCEEDED"]
+    remaining: int = Field(description="Credits left: 0, or fewer than the cost asked for.")
+    rate_limit: RateLimitState | None = RATE_LIMIT
 
 
 class VerifyInvalid(_Closed):
     valid: Literal[False]
     code: Literal[
-        "MALFORMED", "NOT_FOUND", "EXPIRED", "SUSPENDED", "REVOKED", "INSUFFICIENT_SCOPE", "WRONG_ENVIRONMENT"
+        "MALFORMED",
+        "NOT_FOUND",
+        "EXPIRED",
+        "SUSPENDED",
+        "REVOKED",
+        "NOT_YET_VALID",
+        "IP_NOT_ALLOWED",
+        "WRONG_ENVIRONMENT",
+        "INSUFFICIENT_SCOPE",
     ]
 
 
-class VerifyResponse(RootModel[VerifyValid | VerifyInvalid]):
+class VerifyResponse(RootModel[VerifyValid | VerifyInvalid | VerifyRateLimited | VerifyUsageExceeded]):
     """The verdict: ``valid`` with the key's principal, or ``valid: false`` with the first failing check."""
 
 
@@ -143,9 +190,11 @@ DOCS_ROUTER = new_router()
     "/v1/verify",
     summary="Verify an API key",
     description="Checks a key presented to the caller's own service: 200 for every well-formed request, "
-    "with `valid` and a `code`. Checks run in order (format, existence, status, environment, scopes) and "
-    "the first failure is the code. A VALID answer records last_used_* at most once per key per "
-    "LastUsedResolutionSeconds. AWS IAM when deployed; open on the local server.",
+    "with `valid` and a `code`. Checks run in order (format, existence, status, not_before, allowed_ips, "
+    "environment, scopes, rate limit, credits) and the first failure is the code. Only a VALID answer "
+    "counts against a rate limit and spends credits. A VALID answer records last_used_* (at most once "
+    "per key per LastUsedResolutionSeconds for a key without limits; with every counted use for a key "
+    "with limits). AWS IAM when deployed; open on the local server.",
     operation_id="verifyApiKey",
     tags=["verification"],
     responses={

@@ -23,7 +23,7 @@ from keysmith.http.resolver_entry import (
     new_router,
 )
 from keysmith.http.route_docs import problem_responses
-from keysmith.http.schemas import ApiKey, CreatedApiKey, CreateKeyRequest, json_content
+from keysmith.http.schemas import ApiKey, CreatedApiKey, CreateKeyRequest, json_content, requested_limits
 from keysmith.http.views import to_api
 
 router = new_router()
@@ -74,6 +74,8 @@ def create_key(
         environment_id=body.environment_id,
         metadata=body.metadata or {},
         format=body.format,
+        limits=requested_limits(body),
+        credits_remaining=body.credits.remaining if body.credits is not None else None,
     )
     creator = wiring.key_creator()
     if given is None:

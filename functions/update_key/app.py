@@ -1,4 +1,5 @@
-"""PATCH /v1/api-keys/{id}: change name, description, metadata, scopes or expires_at (one write)."""
+"""PATCH /v1/api-keys/{id}: change name, description, metadata, scopes, expires_at or the
+restrictions and limits (one write; an API-key caller's restriction change reads the key first, rule 7)."""
 
 from typing import Annotated
 
@@ -16,7 +17,7 @@ from keysmith.http.resolver_entry import (
     new_router,
 )
 from keysmith.http.route_docs import answer, route_doc
-from keysmith.http.schemas import UpdateKeyRequest
+from keysmith.http.schemas import UpdateKeyRequest, requested_limits
 
 router = new_router()
 DOC = route_doc(
@@ -41,6 +42,8 @@ def update_key(id: str, body: Annotated[UpdateKeyRequest, Body()]) -> Response[s
         scopes=tuple(body.scopes) if body.scopes is not None else None,
         metadata=body.metadata or {},
         expires_at=parse_rfc3339(body.expires_at) if body.expires_at is not None else None,
+        limits=requested_limits(body),
+        credits_remaining=body.credits.remaining if body.credits is not None else None,
     )
     record = wiring.lifecycle().update(principal, id, changes)
     return key_response(record)

@@ -1,8 +1,9 @@
 """schemathesis hooks for tests/e2e/test_schemathesis.py (loaded through SCHEMATHESIS_HOOKS).
 
-The document states every rule it can; four kinds of value depend on the server's state or clock
-and no schema can name them: a key id that exists, a cursor the server issued for this listing, an
-expiry in the future, and an Idempotency-Key not yet used with another body. For schema-valid
+The document states every rule it can; some values depend on the server's state or clock, or on
+rules no schema can name: a key id that exists, a cursor the server issued for this listing, an
+expiry in the future (and a not_before before it), an Idempotency-Key not yet used with another
+body, and CIDR ranges without host bits. For schema-valid
 (positive) cases, these hooks put real ones in, as a
 schemathesis user supplies real identifiers; negative cases are sent as generated.
 """
@@ -70,3 +71,8 @@ def before_call(ctx: Any, case: Any, **kwargs: Any) -> None:
         case.headers = headers
     if isinstance(case.body, dict) and isinstance(case.body.get("expires_at"), str):
         case.body = {**case.body, "expires_at": _future()}
+    if isinstance(case.body, dict) and isinstance(case.body.get("not_before"), str):
+        case.body = {**case.body, "not_before": "2020-01-01T00:00:00Z"}
+    if isinstance(case.body, dict) and isinstance(case.body.get("allowed_ips"), list):
+        ranges = [f"10.{i}.0.0/16" for i in range(len(case.body["allowed_ips"]))]
+        case.body = {**case.body, "allowed_ips": ranges}

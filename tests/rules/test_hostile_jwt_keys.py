@@ -1,11 +1,16 @@
 """Hostile JWT keys: forged algorithms (none, HS256 with the public key), wrong typ, another
 deploy's prefix, unknown or wrong kid, tampered payload or signature, exp/nbf outside their window,
-another issuer, oversized and non-base64url segments. Each is MALFORMED on verify, denied by the
-authorizer and 401 on the management API, never a 5xx, and costs no DynamoDB request at all.
+another issuer, oversized and non-base64url segments. Each is MALFORMED on verify (a genuine JWT
+presented before its nbf: NOT_YET_VALID), denied by the authorizer and 401 on the management API,
+never a 5xx, and costs no DynamoDB request at all.
 A session presented as a key and a key presented as a session are refused too."""
 
 from __future__ import annotations
 
+import base64
+import json
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -34,7 +39,9 @@ def test_every_hostile_jwt_is_refused_everywhere_without_a_database_call(api: Ap
             verdict = verify(api, {"key": token})
             decision = authorize(f"Bearer {token}")
             management = api.request("GET", f"/v1/api-keys/{created['id']}", token=token)
-        assert verdict.status == 200 and verdict.body == {"valid": False, "code": "MALFORMED"}, name
+        # Signed by this deploy and whole, only early: refused as not yet valid, still with no read.
+        code = "NOT_YET_VALID" if name == "not yet valid (nbf)" else "MALFORMED"
+        assert verdict.status == 200 and verdict.body == {"valid": False, "code": code}, name
         assert decision == {"isAuthorized": False}, name
         assert management.status == 401, (name, management.text)
         assert str(management.header("WWW-Authenticate")).startswith("Bearer"), name
@@ -60,3 +67,18 @@ def test_a_jwt_key_is_never_a_session(api: Api) -> None:
     assert whoami.status == 200  # a key with keys:read of its owner (u_1) reads its own key
     mint = api.request("POST", "/v1/api-keys", token=created["key"], json_body={"name": "for a person"})
     assert mint.status == 403, mint.text
+
+
+def test_a_jwt_key_carries_its_not_before_as_nbf_and_is_not_yet_valid_before_it(api: Api) -> None:
+    starts = int(time.time()) + 3600
+    created = admin_key(
+        api, format="jwt", scopes=["read"], not_before=datetime.fromtimestamp(starts, UTC).isoformat()
+    )
+    claims = json.loads(base64.urlsafe_b64decode(str(created["key"]).split(".")[1] + "=="))
+    assert claims["nbf"] == starts
+    with count_requests(api.parts.store.client) as counts:
+        verdict = verify(api, {"key": created["key"]})
+        decision = authorize(f"Bearer {created['key']}")
+    assert verdict.body == {"valid": False, "code": "NOT_YET_VALID"}
+    assert decision == {"isAuthorized": False}
+    assert sum(counts.values()) == 0, counts

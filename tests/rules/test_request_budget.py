@@ -1,13 +1,17 @@
-"""The request budget (docs/api-reference.md), counted at the DynamoDB client on moto and on
-DynamoDB Local: get 1 read, an unfiltered list page 1 query (a filtered one at most
-``MAX_QUERIES_PER_PAGE``), create 1 write, each state change 1 conditional write and no read,
-rotate 1 GetItem + 1 TransactWriteItems, delete 1 write. A caller that authenticates with an API
-key (opaque or JWT) adds 1 GetItem, and 1 last-used UpdateItem at most once per key per window."""
+"""The request budget (docs/api-reference.md), counted at the DynamoDB client on moto and on DynamoDB
+Local: get 1 read, an unfiltered list page 1 query (a filtered one at most
+``MAX_QUERIES_PER_PAGE``), create 1 write, each state change 1 conditional write and no read, rotate
+1 GetItem + 1 TransactWriteItems, delete 1 write. A caller that authenticates with an API key
+(opaque or JWT) adds 1 GetItem, and 1 last-used UpdateItem at most once per key per window. A
+verification is 1 request: a GetItem for a key without limits (and its last-used write at most once
+per window), one conditional UpdateItem for a key with a rate limit or credits (a GetItem first when
+this process has not met the key yet)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -196,3 +200,59 @@ def test_a_sparse_filtered_list_page_costs_at_most_the_documented_queries(api: A
     print(
         f"sparse filtered page (limit 5, 1 match in 60): {counts['Query']} queries, Limits {query_limits(5)}"
     )
+
+
+LIMITED_KINDS: dict[str, dict[str, Any]] = {
+    "rate-limited": {"rate_limit": {"limit": 3, "window_seconds": 86_400}},
+    "credited": {"credits": {"remaining": 3}},
+    "both": {"rate_limit": {"limit": 3, "window_seconds": 86_400}, "credits": {"remaining": 100}},
+    "restricted, credited": {"allowed_ips": ["203.0.113.0/24"], "credits": {"remaining": 3}},
+}
+
+
+@pytest.mark.parametrize("kind", list(LIMITED_KINDS))
+def test_a_key_with_limits_costs_one_request_per_verification(api: Api, kind: str) -> None:
+    """One conditional UpdateItem per verification once this process has met the key (its first
+    verification here reads it first); refusals cost one request too, and nothing more."""
+    created = admin_key(api, scopes=["read"], **LIMITED_KINDS[kind])
+    key, client = created["key"], api.parts.store.client
+    admin = api.session("u_1", "acme", ["admin"])
+    budget: dict[str, list[str]] = {}
+    with counting(client) as budget["first in this process"]:
+        assert verify(api, {"key": key}).body["valid"] is True
+    for i in range(2):
+        with counting(client) as budget[f"valid {i}"]:
+            assert verify(api, {"key": key}).body["valid"] is True
+    with counting(client) as budget["refused: scope"]:
+        assert verify(api, {"key": key, "required_scopes": ["write"]}).body["code"] == "INSUFFICIENT_SCOPE"
+    with counting(client) as budget["refused: limit"]:
+        assert verify(api, {"key": key}).body["code"] in ("RATE_LIMITED", "USAGE_EXCEEDED")
+    with counting(client) as budget["authorizer refused: limit"]:
+        assert authorize(f"Bearer {key}", source_ip="203.0.113.4") == {"isAuthorized": False}
+    assert api.suspend_key(admin, created["id"]).status == 200
+    with counting(client) as budget["refused: suspended since"]:
+        assert verify(api, {"key": key}).body["code"] == "SUSPENDED"
+    assert budget == {
+        "first in this process": ["GetItem", "UpdateItem"],
+        "valid 0": ["UpdateItem"],
+        "valid 1": ["UpdateItem"],
+        "refused: scope": ["GetItem"],
+        "refused: limit": ["UpdateItem"],
+        "authorizer refused: limit": ["UpdateItem"],
+        "refused: suspended since": ["UpdateItem"],
+    }
+
+
+def test_the_authorizer_spends_one_conditional_update_per_call_on_a_limited_key(api: Api) -> None:
+    created = admin_key(api, credits={"remaining": 2})
+    client = api.parts.store.client
+    calls: dict[str, list[str]] = {}
+    for name in ("first", "second", "third"):
+        with counting(client) as calls[name]:
+            allowed = authorize(f"Bearer {created['key']}")["isAuthorized"]
+        calls[name].append("allowed" if allowed else "denied")
+    assert calls == {
+        "first": ["GetItem", "UpdateItem", "allowed"],
+        "second": ["UpdateItem", "allowed"],
+        "third": ["UpdateItem", "denied"],
+    }

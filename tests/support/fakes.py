@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 from keysmith.domain import key_format
 from keysmith.domain.api_key import ACTIVE, KeyRecord
 from keysmith.domain.idempotency import IdempotencyRecord
-from keysmith.domain.ports import Change, KeyStore, Listing, Page
+from keysmith.domain.ports import Change, KeyStore, Listing, Page, Use, UseOutcome
 from keysmith.store import items
 from keysmith.store.conditions import change_condition
 
@@ -85,6 +85,9 @@ class Unmodelled:
 
     def put_once(self, record: IdempotencyRecord, key: KeyRecord) -> None:
         not_modelled("put_once")
+
+    def use(self, use: Use) -> UseOutcome:
+        not_modelled("use")
 
 
 @dataclass

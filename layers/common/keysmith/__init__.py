@@ -6,12 +6,14 @@
     wiring.py     the one composition root: settings(), store(), verifier(), sessions(), now(),
                   signing_keys(), the domain's services; replace(...) for tests
     domain/       decisions, standard library only: problems, grammar, key_format, api_key (the
-                  entity), status_machine (the one table), principals, policy, verifier, create,
+                  entity), status_machine (the one table), principals, policy, verifier,
+                  restrictions (IP ranges, rate limits, credits and their counters), create,
                   query, lifecycle, idempotency, jwt_key (the JWT key format and its checks);
                   ports (the store Protocol and its errors), signing (the Signer and PublicKeys
                   Protocols)
     store/        DynamoDB, the only botocore and expression syntax: client (guarded), items,
-                  conditions, listing, cursors, keys (the KeyStore)
+                  conditions, listing, cursors, keys (the KeyStore), limits (the one conditional
+                  write of a verification that counts and spends)
     signing/      JWT keys' signing keys: keyring (current and previous), kms (AWS KMS),
                   local_key (a key file for make dev and tests), es256 (the only cryptography
                   importer, loaded when a JWT key is first minted or presented)

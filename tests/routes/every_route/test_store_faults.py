@@ -45,7 +45,8 @@ class World:
     service_key: str  # a service-account key with read and write (it may create)
     key_id: str
     victim_id: str  # a key the scenarios act on
-    jwt_key: str = ""  # a JWT-format key with read and keys:read, owned by the session's user
+    jwt_key: str  # a JWT-format key with read and keys:read, owned by the session's user
+    metered_key: str  # a service-account key with credits and a rate limit (counted by one UpdateItem)
 
 
 def build_world(api: Api) -> World:
@@ -64,7 +65,19 @@ def build_world(api: Api) -> World:
         token=session,
         json_body={"name": "jwt", "scopes": ["read", "keys:read"], "format": "jwt"},
     )
-    assert key.status == service.status == victim.status == jwt_key.status == 201
+    metered = api.request(
+        "POST",
+        "/v1/api-keys",
+        token=admin,
+        json_body={
+            "name": "metered",
+            "scopes": ["read", "keys:read"],
+            "service_account_id": "sa_1",
+            "credits": {"remaining": 5},
+            "rate_limit": {"limit": 5, "window_seconds": 3600},
+        },
+    )
+    assert key.status == service.status == victim.status == jwt_key.status == metered.status == 201
     return World(
         api,
         session,
@@ -74,7 +87,12 @@ def build_world(api: Api) -> World:
         key.body["id"],
         victim.body["id"],
         jwt_key.body["key"],
+        metered.body["key"],
     )
+
+
+def _verify_metered(w: World) -> Reply:
+    return w.api.request("POST", "/internal/v1/verify", json_body={"key": w.metered_key})
 
 
 @dataclass(frozen=True)
@@ -128,6 +146,13 @@ SITES: list[Site] = [
         lambda w: w.api.request("GET", f"/v1/api-keys/{w.key_id}", token=w.key),
         after=1,
         usage_may_change=True,
+    ),
+    Site("metered verify: first read", "GetItem", _verify_metered),
+    Site("metered verify: the counting write", "UpdateItem", _verify_metered),
+    Site(
+        "metered key as a caller: the counting write",
+        "UpdateItem",
+        lambda w: w.api.request("GET", "/v1/api-keys", token=w.metered_key),
     ),
     Site(
         "last-used write",

@@ -44,7 +44,8 @@ def test_verify_and_whoami_are_documented_with_their_security() -> None:
 
 def test_the_documented_request_fields_are_the_handlers() -> None:
     body = schema_of(REQUEST)
-    assert set(body["properties"]) == {"key", "required_scopes", "environment_id", "client_ip", "user_agent"}
+    fields = {"key", "required_scopes", "environment_id", "client_ip", "user_agent", "cost"}
+    assert set(body["properties"]) == fields
     assert body["required"] == ["key"]
     assert body["additionalProperties"] is False
     scopes = next(o for o in body["properties"]["required_scopes"]["anyOf"] if o.get("type") == "array")
@@ -76,6 +77,14 @@ BODIES: list[dict[str, Any]] = [
     {"key": "ks_x", "environment_id": 1},
     {"key": "ks_x", "client_ip": 1},
     {"key": "ks_x", "user_agent": ["curl"]},
+    {"key": "ks_x", "cost": 0},
+    {"key": "ks_x", "cost": None},
+    {"key": "ks_x", "cost": 10**12},
+    {"key": "ks_x", "cost": -1},
+    {"key": "ks_x", "cost": 10**12 + 1},
+    {"key": "ks_x", "cost": 1.5},
+    {"key": "ks_x", "cost": "1"},
+    {"key": "ks_x", "cost": True},
 ]
 
 
@@ -137,3 +146,20 @@ def test_whoamis_answer_conforms(api: Api) -> None:
     ]
     assert errors(reply.body, schema, DOCUMENT) == []
     assert errors({**reply.body, "scopes": "read"}, schema, DOCUMENT)
+
+
+def test_answers_about_limits_conform_to_their_documented_schemas(api: Api) -> None:
+    later = {"not_before": "2999-01-01T00:00:00Z"}
+    assert verify(api, {"key": admin_key(api, **later)["key"]}).body["code"] == "NOT_YET_VALID"
+    fenced = verify(
+        api, {"key": admin_key(api, allowed_ips=["192.0.2.0/24"])["key"], "client_ip": "::1"}
+    ).body
+    assert fenced["code"] == "IP_NOT_ALLOWED"
+    key = admin_key(api, rate_limit={"limit": 1, "window_seconds": 60}, credits={"remaining": 1})["key"]
+    valid, limited = (verify(api, {"key": key}).body for _ in range(2))
+    spent = admin_key(api, credits={"remaining": 0})["key"]
+    exceeded = verify(api, {"key": spent}).body
+    schemas = schema_of(ANSWER)["anyOf"]
+    for answer, index in ((valid, 0), (fenced, 1), (limited, 2), (exceeded, 3)):
+        assert errors(answer, schemas[index], DOCUMENT) == [], answer
+    assert (limited["code"], exceeded["code"]) == ("RATE_LIMITED", "USAGE_EXCEEDED")

@@ -22,6 +22,10 @@ _KEY_FAILURES = {
     "EXPIRED": "The API key has expired.",
     "SUSPENDED": "The API key is suspended.",
     "REVOKED": "The API key has been revoked.",
+    "NOT_YET_VALID": "The API key is not valid yet (not_before).",
+    "IP_NOT_ALLOWED": "The API key may not be used from this address.",
+    "RATE_LIMITED": "The API key's rate limit is used up for now.",
+    "USAGE_EXCEEDED": "The API key has no credits left.",
 }
 
 
@@ -36,7 +40,7 @@ def authenticate(authorization: str | None, source_ip: str | None, user_agent: s
     if credential.count(".") == 2 and not is_jwt_key(credential):
         return session_verifier().verify(credential)
     verifier = wiring.verifier()
-    result = verifier.verify(credential)
+    result = verifier.verify(credential, client_ip=source_ip, user_agent=user_agent)
     if not result.valid or result.record is None:
         raise unauthenticated(_KEY_FAILURES.get(result.code, "The API key is not valid."))
     record = result.record

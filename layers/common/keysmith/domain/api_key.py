@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from keysmith.domain import status_machine
+from keysmith.domain.restrictions import Limits
 from keysmith.domain.status_machine import ACTIVE, EXPIRED, REVOKED, SUSPENDED
 
 __all__ = ["ACTIVE", "EXPIRED", "REVOKED", "SUSPENDED", "KeyRecord", "owner_key"]
@@ -51,6 +52,7 @@ class KeyRecord:
     created_sk: str = ""
     ttl: int | None = None
     format: str = "opaque"  # or "jwt"; keys stored before JWT keys existed have none: opaque
+    limits: Limits = field(default_factory=Limits)  # restrictions and usage limits
 
     @property
     def owner_key(self) -> str:

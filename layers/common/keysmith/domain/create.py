@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from keysmith import clock
-from keysmith.domain import jwt_key, key_format, policy
+from keysmith.domain import jwt_key, key_format, policy, restrictions
 from keysmith.domain.api_key import ACTIVE, KeyRecord
 from keysmith.domain.ports import KeyStore
 from keysmith.domain.principals import Principal
 from keysmith.domain.problems import Problem
+from keysmith.domain.restrictions import Limits
 from keysmith.domain.signing import Signer
 from keysmith.settings import Settings
 
@@ -38,6 +39,8 @@ class NewKey:
     environment_id: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
     format: str | None = None  # opaque or jwt; None: the deploy's DefaultKeyFormat
+    limits: Limits = field(default_factory=Limits)  # restrictions and limits, without counters
+    credits_remaining: int | None = None
 
 
 def lifetime_limit(settings: Settings) -> int:
@@ -107,6 +110,7 @@ def mint(
     rotated_from: str | None = None,
     key_format_name: str = jwt_key.OPAQUE,
     signer: Callable[[], Signer | None] | None = None,
+    limits: Limits | None = None,
 ) -> tuple[KeyRecord, str]:
     """A new key and its record, for create and for rotation: the one place a plaintext is made.
 
@@ -144,6 +148,7 @@ def mint(
         created_sk=f"{clock.sort_stamp(now)}#{key_id}",
         ttl=ttl_for(expires_at, None, settings.retention_days),
         format=key_format_name,
+        limits=limits or Limits(),
     )
     if key_format_name == jwt_key.JWT:
         return _signed(record, settings, signer)
@@ -205,6 +210,12 @@ class KeyCreator(KeyService):
         now = self.now()
         expires_at = resolve_expiry(settings, now, request.expires_at, request.expires_in_seconds)
         chosen_format = resolve_format(settings, request.format)
+        limits = request.limits
+        if limits.not_before is not None:
+            limits = replace(limits, not_before=restrictions.starts_at(limits.not_before))
+            reason = restrictions.check_starts_before_expiry(limits.not_before, expires_at)
+            if reason is not None:
+                raise invalid("/not_before", reason)
         return mint(
             settings,
             principal,
@@ -220,6 +231,7 @@ class KeyCreator(KeyService):
             expires_at=expires_at,
             key_format_name=chosen_format,
             signer=self.signer,
+            limits=restrictions.with_credits_left(limits, request.credits_remaining, now),
         )
 
     def create(self, principal: Principal, request: NewKey) -> tuple[KeyRecord, str]:

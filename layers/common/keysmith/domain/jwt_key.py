@@ -27,6 +27,7 @@ from typing import Any
 from keysmith.domain.api_key import KeyRecord
 from keysmith.domain.grammar import KEY_ID
 from keysmith.domain.signing import PublicKeys, Signer
+from keysmith.domain.verifier import JwtKeyNotYetValid
 
 JWT = "jwt"
 OPAQUE = "opaque"
@@ -100,6 +101,8 @@ def claims(record: KeyRecord, issuer: str) -> dict[str, Any]:
     made["scope"] = " ".join(record.scopes)
     made["jti"] = record.id
     made["iat"] = int(record.created_at)
+    if record.limits.not_before is not None:
+        made["nbf"] = int(record.limits.not_before)
     if record.expires_at is not None:
         made["exp"] = int(record.expires_at)
     return made
@@ -188,6 +191,9 @@ class JwtKeyReader:
             return None
         if "exp" in payload and (not _is_int(payload["exp"]) or payload["exp"] <= now):
             return None
-        if "nbf" in payload and (not _is_int(payload["nbf"]) or payload["nbf"] > now):
-            return None
+        if "nbf" in payload:
+            if not _is_int(payload["nbf"]):
+                return None
+            if payload["nbf"] > now:  # genuine and whole, only early: the key's not_before
+                raise JwtKeyNotYetValid(jti)
         return jti

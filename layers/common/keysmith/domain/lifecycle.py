@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from keysmith.clock import rfc3339
-from keysmith.domain import policy
+from keysmith.domain import policy, restrictions
 from keysmith.domain.api_key import ACTIVE, REVOKED, SUSPENDED, KeyRecord
 from keysmith.domain.create import (
     DAY,
@@ -32,12 +32,14 @@ from keysmith.domain.create import (
 )
 from keysmith.domain.grammar import KEY_ID
 from keysmith.domain.ports import Change, ConditionFailed, TransactionCancelled
-from keysmith.domain.principals import Principal
+from keysmith.domain.principals import API_KEY, Principal
 from keysmith.domain.problems import Problem, not_found
+from keysmith.domain.restrictions import Credits, Limits
 from keysmith.domain.status_machine import ACTIVATE, CHANGE, DELETE, REVOKE, ROTATE, SUSPEND, Action
 
 MAX_GRACE_SECONDS = 7 * DAY
-CHANGEABLE_FIELDS = ("name", "description", "metadata", "scopes", "expires_at")
+RESTRICTION_FIELDS = restrictions.FIELDS
+CHANGEABLE_FIELDS = ("name", "description", "metadata", "scopes", "expires_at", *RESTRICTION_FIELDS)
 
 __all__ = [
     "ACTIVATE",
@@ -65,6 +67,8 @@ class KeyChanges:
     scopes: tuple[str, ...] | None = None
     metadata: Mapping[str, str] = field(default_factory=dict)
     expires_at: float | None = None
+    limits: Limits = field(default_factory=Limits)  # the restriction fields given (None/() removes)
+    credits_remaining: int | None = None
 
 
 def successor_expiry(old: KeyRecord, now: float, limit: int, deploy_maximum: bool) -> float | None:
@@ -140,19 +144,63 @@ class Lifecycle(KeyService):
                 sets["ttl"] = ttl_for(expires_at, None, settings.retention_days)
                 # The deploy's maximum lifetime counts from the key's creation: a condition, not a read.
                 created_not_before = expires_at - limit
+        read_version = self._restriction_changes(principal, key_id, changes, now, sets, remove)
         change = Change(
             principal,
             CHANGE,
             now,
             sets,
             tuple(remove),
+            read_version=read_version,
             created_not_before=created_not_before,
             expiry_only_shrinks=expiry_rule,
+            starts_before_expiry=_one_bound_of_two(sets, remove),
         )
         try:
             return self._change(key_id, change)
         except _ConditionUnexplained as unexplained:
             raise _expiry_refusal(unexplained.record, change, limit) from None
+
+    def _restriction_changes(
+        self,
+        principal: Principal,
+        key_id: str,
+        changes: KeyChanges,
+        now: float,
+        sets: dict[str, Any],
+        remove: list[str],
+    ) -> int | None:
+        """Add the given restriction fields to ``sets``/``remove``. An API-key caller's change is
+        checked against the key as read (rule 7) and written on condition of that read's version,
+        which this returns (None: no read)."""
+        given = changes.given & frozenset(RESTRICTION_FIELDS)
+        if not given:
+            return None
+        new = changes.limits
+        if new.not_before is not None:
+            new = replace(new, not_before=restrictions.starts_at(new.not_before))
+        new = restrictions.with_credits_left(new, changes.credits_remaining, now)
+        if "not_before" in given and "expires_at" in changes.given:
+            expires_at = None if changes.expires_at is None else float(math.floor(changes.expires_at))
+            reason = restrictions.check_starts_before_expiry(new.not_before, expires_at)
+            if reason is not None:
+                raise invalid("/not_before", reason)
+        for name, value in restrictions.plain_values(new, given).items():
+            if value is None:
+                remove.append(name)
+            else:
+                sets[name] = value
+        if "credits" in given:
+            sets.update(new.counters or {})
+        if principal.kind != API_KEY:
+            return None
+        old = self.store.get(key_id)
+        refusal = self._refusal(principal, old, CHANGE, now)
+        if refusal is not None:
+            raise refusal
+        assert old is not None
+        policy.check_restrictions_only_narrow(principal, old, new, given, now)
+        return old.version
 
     # --- delete: one conditional delete --------------------------------------------------------
     def delete(self, principal: Principal, key_id: str) -> None:
@@ -185,6 +233,8 @@ class Lifecycle(KeyService):
             principal, old, now, resolve_format(settings, key_format, old.format)
         )
         sets: dict[str, Any] = {"rotated_to": new.id, "updated_at": now}
+        if old.limits.credits is not None:  # one pool of credits: it moves to the successor
+            sets.update(credits={}, **{Credits().counter(now): 0})
         if grace_period_seconds == 0:
             sets["status"] = REVOKED
             sets["revoked_at"] = now
@@ -223,6 +273,7 @@ class Lifecycle(KeyService):
             rotated_from=old.id,
             key_format_name=key_format,
             signer=self.signer,
+            limits=restrictions.with_credits_left(old.limits, old.limits.credits_left(now), now),
         )
 
     def _rotation_refusal(
@@ -253,7 +304,12 @@ class Lifecycle(KeyService):
             if refusal is not None:
                 raise refusal from None
             assert failed.item is not None
-            if change.created_not_before is not None or change.expiry_only_shrinks is not None:
+            if (
+                change.created_not_before is not None
+                or change.expiry_only_shrinks is not None
+                or change.starts_before_expiry
+                or change.read_version is not None
+            ):
                 raise _ConditionUnexplained(failed.item) from None
             raise self._concurrent() from None
 
@@ -297,6 +353,11 @@ def _expiry_refusal(record: KeyRecord, change: Change, limit: int) -> Problem:
             "The key has been rotated: the end of its grace period "
             f"({rfc3339(record.expires_at or 0)}) can be brought forward, never extended or removed.",
         )
+    new_not_before = change.sets.get("not_before", record.limits.not_before)
+    new_expiry = change.sets.get("expires_at", record.expires_at)
+    if change.starts_before_expiry and restrictions.check_starts_before_expiry(new_not_before, new_expiry):
+        pointer = "/not_before" if "not_before" in change.sets else "/expires_at"
+        return invalid(pointer, f"not_before ({rfc3339(new_not_before)}) must be before expires_at.")
     if change.created_not_before is not None and record.created_at < change.created_not_before:
         return invalid(
             "/expires_at",
@@ -304,6 +365,15 @@ def _expiry_refusal(record: KeyRecord, change: Change, limit: int) -> Problem:
             f"(no later than {rfc3339(record.created_at + limit)}).",
         )
     return Lifecycle._concurrent()
+
+
+def _one_bound_of_two(sets: Mapping[str, Any], remove: list[str]) -> bool:
+    """Does this write set one of ``not_before`` and ``expires_at`` while the other stays as
+    stored? Then the stored one must agree with it (a condition); both are checked in the body."""
+    for bound, other in (("not_before", "expires_at"), ("expires_at", "not_before")):
+        if bound in sets and other not in sets and other not in remove:
+            return True
+    return False
 
 
 class _ConditionUnexplained(Exception):

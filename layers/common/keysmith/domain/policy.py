@@ -12,6 +12,8 @@ write condition). docs/api-reference.md numbers them the same way.
 7. Lifetime only shrinks: an API-key caller may shorten a key's ``expires_at``, never lengthen or
    remove it; a rotated key's ``expires_at`` (the end of its grace) is lengthened or removed by
    nobody (``expiry_rule`` decides which of the two applies; the store makes it a write condition).
+   Likewise an API-key caller may narrow a key's restrictions and limits, never widen them
+   (``widened_restriction``: the key as read, the write conditional on its version).
 8. Sessions: see ``keysmith.auth.sessions``.
 
 The management scopes: an API key acts as its owner inside its tenant, and only through the two
@@ -26,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal
 
+from keysmith.domain import restrictions
 from keysmith.domain.api_key import KeyRecord
 from keysmith.domain.principals import API_KEY, SERVICE_ACCOUNT, USER, Principal
 from keysmith.domain.problems import Problem
@@ -66,6 +69,55 @@ def expiry_rule(principal: Principal) -> Literal["any", "rotated"]:
     """Rule 7: which keys' ``expires_at`` this caller may only shorten: every key (API keys), or
     only a rotated key (sessions: its grace end)."""
     return "any" if principal.kind == API_KEY else "rotated"
+
+
+def check_restrictions_only_narrow(
+    principal: Principal, old: KeyRecord, new: restrictions.Limits, given: frozenset[str], now: float
+) -> None:
+    """Rule 7 for restrictions and limits: 403 when an API-key caller would widen any of them.
+    ``new`` holds the fields named in ``given``; its counters hold the credits it would leave."""
+    if principal.kind != API_KEY:
+        return
+    widened = widened_restriction(old.limits, new, given, now)
+    if widened is not None:
+        raise Problem("forbidden", f"An API key may narrow a key's restrictions, never widen them: {widened}")
+
+
+def widened_restriction(
+    old: restrictions.Limits, new: restrictions.Limits, given: frozenset[str], now: float
+) -> str | None:
+    """What in ``new`` (the fields named in ``given``) widens ``old``, in words, or None. Removing a
+    restriction widens it; adding one where there was none narrows."""
+    if "allowed_ips" in given and old.allowed_ips:
+        if not new.allowed_ips:
+            return "removing allowed_ips lets every address use the key."
+        outside = [r for r in new.allowed_ips if not restrictions.within(r, old.allowed_ips)]
+        if outside:
+            return f"{', '.join(outside)} is not inside the key's allowed_ips."
+    moved_earlier = new.not_before is None or (old.not_before or 0) > new.not_before
+    if "not_before" in given and old.not_before is not None and moved_earlier:
+        return "not_before may only move later."
+    if "rate_limit" in given and old.rate_limit is not None:
+        rate, was = new.rate_limit, old.rate_limit
+        if rate is None or rate.limit > was.limit or rate.window_seconds < was.window_seconds:
+            return "rate_limit may only get a lower limit or a longer window."
+    if "credits" in given and old.credits is not None:
+        return _credits_widened(old, new, now)
+    return None
+
+
+def _credits_widened(old: restrictions.Limits, new: restrictions.Limits, now: float) -> str | None:
+    credits, was = new.credits, old.credits
+    if credits is None or was is None:
+        return "removing credits makes the key's use unlimited." if credits is None else None
+    if (new.credits_left(now) or 0) > (old.credits_left(now) or 0):
+        return f"credits.remaining may not exceed the {old.credits_left(now)} left."
+    if credits.refill_amount is not None:
+        if was.refill_amount is None or credits.refill_amount > was.refill_amount:
+            return "credits.refill may not be added or raised."
+        if credits.refill_interval != was.refill_interval and credits.refill_interval != restrictions.MONTHLY:
+            return "credits.refill may only become less frequent (daily to monthly)."
+    return None
 
 
 def visible(principal: Principal, record: KeyRecord) -> bool:

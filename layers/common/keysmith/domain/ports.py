@@ -70,6 +70,9 @@ class Change:
     read_version: int | None = None
     created_not_before: float | None = None
     expiry_only_shrinks: Literal["any", "rotated"] | None = None
+    # The key must still start before it ends: a new ``not_before`` before the stored ``expires_at``,
+    # or a new ``expires_at`` after the stored ``not_before`` (whichever of the two ``sets`` holds).
+    starts_before_expiry: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +100,36 @@ class KeyReader(Protocol):
     ) -> bool: ...
 
 
-class KeyStore(KeyReader, Protocol):
+@dataclass(frozen=True, slots=True)
+class Use:
+    """One valid verification of a key with a rate limit or credits, to be counted and spent in one
+    conditional write: on condition that the key is still ``record`` as read (its ``version``), that
+    its current window has room and that it has ``max(cost, 1)`` credits left. Last-used rides along.
+    """
+
+    record: KeyRecord
+    now: float
+    cost: int
+    ip: str | None
+    user_agent: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UseOutcome:
+    """``applied`` with the key as it is after the write, or not applied with the key as it was
+    (None when it is gone)."""
+
+    applied: bool
+    record: KeyRecord | None
+
+
+class MeteredReader(KeyReader, Protocol):
+    """What verification needs for keys with usage limits: the one conditional write."""
+
+    def use(self, use: Use) -> UseOutcome: ...
+
+
+class KeyStore(MeteredReader, Protocol):
     def put_new(self, record: KeyRecord) -> None: ...
 
     def change(self, key_id: str, change: Change) -> KeyRecord:

@@ -3,8 +3,16 @@ API's API-key principals (``keysmith.auth.credentials``).
 
 Order: prefix, length, alphabet and checksum (no I/O when they fail) -> SHA-256 -> id -> one
 consistent GetItem (or the optional in-process cache) -> constant-time compare of the stored digest
--> status (revoked, expired, suspended) -> environment -> scopes. The first failing check is the
-answer's code.
+-> status (revoked, expired, suspended) -> not_before -> allowed_ips -> environment -> scopes ->
+rate limit -> credits. The first failing check is the answer's code.
+
+A key with a rate limit or credits (``Limits.metered``) is counted and spent by one conditional
+write (``ports.Use``) that applies only while the key is the version that was checked. This
+process remembers the metered keys it wrote (the item as the write left it): the next verification
+of such a key checks the remembered item and sends only that write, whose version condition stands
+for the read it skips; a key changed since (suspended, revoked, its ranges narrowed) fails the
+condition, which answers the key as it is, and the checks run again on that. So a metered key costs
+one request per verification, plus one read the first time this process meets it.
 
 A JWT key (``keysmith.domain.jwt_key``) takes the same path once its structure, header, signature
 and claims have been checked with no database call: its id is its ``jti``, and the stored digest is
@@ -26,12 +34,12 @@ import logging
 import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from keysmith.domain import key_format
+from keysmith.domain import key_format, restrictions
 from keysmith.domain.api_key import EXPIRED, REVOKED, SUSPENDED, KeyRecord
 from keysmith.domain.grammar import without_forbidden_characters
-from keysmith.domain.ports import KeyReader
+from keysmith.domain.ports import KeyReader, MeteredReader, StoreUnavailable, Use
 
 if TYPE_CHECKING:
     from keysmith.domain.jwt_key import JwtKeyReader
@@ -44,6 +52,10 @@ CODE_SUSPENDED = "SUSPENDED"
 CODE_REVOKED = "REVOKED"
 INSUFFICIENT_SCOPE = "INSUFFICIENT_SCOPE"
 WRONG_ENVIRONMENT = "WRONG_ENVIRONMENT"
+NOT_YET_VALID = "NOT_YET_VALID"
+IP_NOT_ALLOWED = "IP_NOT_ALLOWED"
+RATE_LIMITED = "RATE_LIMITED"
+USAGE_EXCEEDED = "USAGE_EXCEEDED"
 CODES = (
     VALID,
     MALFORMED,
@@ -53,7 +65,13 @@ CODES = (
     CODE_REVOKED,
     INSUFFICIENT_SCOPE,
     WRONG_ENVIRONMENT,
+    NOT_YET_VALID,
+    IP_NOT_ALLOWED,
+    RATE_LIMITED,
+    USAGE_EXCEEDED,
 )
+# How often a metered verification re-checks a key that changed under its write before answering 503.
+MAX_USE_ATTEMPTS = 3
 _STATUS_CODES = {EXPIRED: CODE_EXPIRED, SUSPENDED: CODE_SUSPENDED, REVOKED: CODE_REVOKED}
 
 # Longest client_ip / user_agent kept in last_used_* (longer values are cut, not refused).
@@ -63,10 +81,16 @@ MAX_CACHE_ENTRIES = 10_000
 MAX_WRITE_MARKS = 10_000
 
 
+class JwtKeyNotYetValid(Exception):
+    """A genuine JWT key of this deploy presented before its ``nbf`` (the key's ``not_before`` when
+    it was minted): ``NOT_YET_VALID`` with no database call, as any JWT library would refuse it."""
+
+
 @dataclass(frozen=True, slots=True)
 class Verification:
     code: str
     record: KeyRecord | None = None  # None for MALFORMED and NOT_FOUND
+    at: float = 0.0  # when the limits were checked (their window and refill period)
 
     @property
     def valid(self) -> bool:
@@ -74,6 +98,7 @@ class Verification:
 
 
 _MALFORMED = Verification(MALFORMED)
+_NOT_YET_VALID = Verification(NOT_YET_VALID)
 _NOT_FOUND = Verification(NOT_FOUND)
 
 
@@ -95,7 +120,7 @@ class Verifier:
 
     def __init__(
         self,
-        store: KeyReader,
+        store: KeyReader | MeteredReader,
         prefix: str,
         *,
         now: Callable[[], float],
@@ -113,6 +138,7 @@ class Verifier:
         self.log: Log = log if log is not None else _StandardLog()
         self._cache: dict[str, tuple[float, KeyRecord]] = {}  # key id -> (fresh until, record)
         self._written: dict[str, float] = {}  # key id -> when this container last wrote last-used
+        self._metered: dict[str, KeyRecord] = {}  # key id -> a metered key as this process last wrote it
         self._lock = threading.Lock()
 
     # --- reading ----------------------------------------------------------------------------------
@@ -122,7 +148,10 @@ class Verifier:
         if not isinstance(key, str):
             return _MALFORMED
         if "." in key:  # only a JWT key has dots
-            jwt_id = self.jwt_keys().key_id_of(key) if self.jwt_keys is not None else None
+            try:
+                jwt_id = self.jwt_keys().key_id_of(key) if self.jwt_keys is not None else None
+            except JwtKeyNotYetValid:
+                return _NOT_YET_VALID  # genuine, signed with its not_before as nbf: no read needed
             if jwt_id is None:
                 return _MALFORMED
             key_digest, key_id = key_format.digest(key), jwt_id
@@ -148,25 +177,86 @@ class Verifier:
         key: object,
         required_scopes: Collection[str] = (),
         environment_id: str | None = None,
+        *,
+        client_ip: str | None = None,
+        user_agent: str | None = None,
+        cost: int = 1,
     ) -> Verification:
-        """The verdict on ``key`` for a request that needs ``required_scopes`` in ``environment_id``.
+        """The verdict on ``key`` for a request from ``client_ip`` that needs ``required_scopes`` in
+        ``environment_id`` and spends ``cost`` credits (0: none, but at least one must be left).
 
         A key without an environment is valid in every environment of its tenant; with no
-        ``environment_id`` asked for, the key's own restriction is not checked.
+        ``environment_id`` asked for, the key's own restriction is not checked. A key with
+        ``allowed_ips`` is valid only from an address inside one of them.
         """
+        now = self.now()
+        remembered = self._remembered(key)
+        if (
+            remembered is not None
+            and _refusal(remembered, now, required_scopes, environment_id, client_ip) is None
+        ):
+            return self._use(remembered, now, required_scopes, environment_id, client_ip, user_agent, cost)
         found = self.lookup(key)
         record = found.record
         if record is None:
             return found
-        status = record.effective_status(self.now())
-        code = _STATUS_CODES.get(status)
+        code = _refusal(record, now, required_scopes, environment_id, client_ip)
         if code is not None:
-            return Verification(code, record)
-        if environment_id is not None and record.environment_id not in (None, environment_id):
-            return Verification(WRONG_ENVIRONMENT, record)
-        if required_scopes and not all(scope in record.scopes for scope in required_scopes):
-            return Verification(INSUFFICIENT_SCOPE, record)
-        return found
+            return Verification(code, record, now)
+        if not record.limits.metered:
+            return found
+        return self._use(record, now, required_scopes, environment_id, client_ip, user_agent, cost)
+
+    # --- metered keys: one conditional write --------------------------------------------------------
+    def _use(
+        self,
+        record: KeyRecord,
+        now: float,
+        required_scopes: Collection[str],
+        environment_id: str | None,
+        client_ip: str | None,
+        user_agent: str | None,
+        cost: int,
+    ) -> Verification:
+        """Count and spend ``record``'s use; re-check the key as it is when it changed meanwhile."""
+        store = cast(MeteredReader, self.store)
+        for _ in range(MAX_USE_ATTEMPTS):
+            outcome = store.use(Use(record, now, cost, _text(client_ip), _text(user_agent, clean=True)))
+            current = outcome.record
+            if current is None or current.key_hash != record.key_hash:
+                self._forget_metered(record.id)
+                return _NOT_FOUND
+            if outcome.applied:
+                self._remember_metered(current)
+                return Verification(VALID, current, now)
+            if current.version == record.version:  # the key as checked: a limit refused
+                self._remember_metered(current)
+                return Verification(_limit_refusal(current, now, cost), current, now)
+            record = current  # changed since it was read: check it again as it is
+            code = _refusal(record, now, required_scopes, environment_id, client_ip)
+            if code is not None or not record.limits.metered:
+                self._forget_metered(record.id)
+                return Verification(code or VALID, record, now)
+        raise StoreUnavailable("the key changed under every metered write")
+
+    def _remembered(self, key: object) -> KeyRecord | None:
+        if not self._metered or not isinstance(key, str) or not key_format.is_well_formed(key, self.prefix):
+            return None
+        key_digest = key_format.digest(key)
+        record = self._metered.get(key_format.key_id(key_digest))
+        if record is None or not hmac.compare_digest(record.key_hash, key_digest.hex()):
+            return None
+        return record
+
+    def _remember_metered(self, record: KeyRecord) -> None:
+        with self._lock:
+            if len(self._metered) >= MAX_CACHE_ENTRIES and record.id not in self._metered:
+                self._metered.clear()
+            self._metered[record.id] = record
+
+    def _forget_metered(self, key_id: str) -> None:
+        with self._lock:
+            self._metered.pop(key_id, None)
 
     # --- the optional in-process cache ---------------------------------------------------------------
     def _cached(self, key_id: str) -> KeyRecord | None:
@@ -207,6 +297,8 @@ class Verifier:
         containers to one write per window between them. A failed write is not retried by this
         container inside the window (no write storms against a throttled table).
         """
+        if record.limits.metered:
+            return False  # its metered write recorded the use already
         at = self.now()
         threshold = at - self.resolution
         last = record.last_used_at
@@ -227,11 +319,52 @@ class Verifier:
                 key_id,
                 at=at,
                 not_after=threshold,
-                ip=ip[:MAX_LAST_USED_TEXT] if ip else None,
-                user_agent=without_forbidden_characters(user_agent)[:MAX_LAST_USED_TEXT] or None
-                if user_agent
-                else None,
+                ip=_text(ip),
+                user_agent=_text(user_agent, clean=True),
             )
         except Exception as error:  # a failed last-used write must never fail the verification
             self.log.warning("last-used write failed", key_id=key_id, error=type(error).__name__)
             return False
+
+
+def _text(value: str | None, *, clean: bool = False) -> str | None:
+    """A client IP or user agent as last-used keeps it: cut to its first ``MAX_LAST_USED_TEXT``
+    characters, a user agent without forbidden characters; None when nothing is left."""
+    if not value:
+        return None
+    return (without_forbidden_characters(value) if clean else value)[:MAX_LAST_USED_TEXT] or None
+
+
+def _refusal(
+    record: KeyRecord,
+    now: float,
+    required_scopes: Collection[str],
+    environment_id: str | None,
+    client_ip: str | None,
+) -> str | None:
+    """The first check before the limits that refuses ``record`` at ``now``, or None."""
+    code = _STATUS_CODES.get(record.effective_status(now))
+    if code is not None:
+        return code
+    limits = record.limits
+    if limits.not_before is not None and now < limits.not_before:
+        return NOT_YET_VALID
+    if limits.allowed_ips and not restrictions.contains(limits.allowed_ips, client_ip):
+        return IP_NOT_ALLOWED
+    if environment_id is not None and record.environment_id not in (None, environment_id):
+        return WRONG_ENVIRONMENT
+    if required_scopes and not all(scope in record.scopes for scope in required_scopes):
+        return INSUFFICIENT_SCOPE
+    return None
+
+
+def _limit_refusal(record: KeyRecord, now: float, cost: int) -> str:
+    """Which limit refused a metered write on a key that had not changed: the rate limit first."""
+    limits = record.limits
+    if limits.rate_limit is not None and limits.used_in_window(now) >= limits.rate_limit.limit:
+        return RATE_LIMITED
+    left = limits.credits_left(now)
+    if left is not None and left < max(cost, 1):
+        return USAGE_EXCEEDED
+    # Neither: a racer's write changed what the condition saw (e.g. a window rolled); try again later.
+    raise StoreUnavailable("a metered write was refused by a limit that no longer refuses")

@@ -65,14 +65,19 @@ def verify(event: dict[str, Any], request_id: str) -> dict[str, Any]:
     """The verdict on a key; 200 for every well-formed request, last-used recorded for VALID only."""
     request = parse_verify_request(read_body(event, REQUIRED_BODY) or {})
     verifier = wiring.verifier()
-    result = verifier.verify(request.key, request.required_scopes, request.environment_id)
+    http = http_context(event)
+    client_ip = request.client_ip or http.get("sourceIp")
+    user_agent = request.user_agent if request.user_agent is not None else http.get("userAgent")
+    result = verifier.verify(
+        request.key,
+        request.required_scopes,
+        request.environment_id,
+        client_ip=client_ip,
+        user_agent=user_agent,
+        cost=request.cost,
+    )
     if result.valid and result.record is not None:
-        http = http_context(event)
-        verifier.record_use(
-            result.record,
-            request.client_ip or http.get("sourceIp"),
-            request.user_agent if request.user_agent is not None else http.get("userAgent"),
-        )
+        verifier.record_use(result.record, client_ip, user_agent)
     return json_result(200, verify_answer(result), request_id, NO_STORE)
 
 
@@ -93,12 +98,14 @@ def authorize(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     Gateway answers 500 and the request is never let through."""
     begin_invocation(event, context)
     verifier = wiring.verifier()
-    result = verifier.verify(credential_of(event))
+    http = http_context(event)
+    result = verifier.verify(
+        credential_of(event), client_ip=http.get("sourceIp"), user_agent=http.get("userAgent")
+    )
     record = result.record
     if not result.valid or record is None:
         logger.info("authorizer denied", code=result.code)
         return DENY
-    http = http_context(event)
     verifier.record_use(record, http.get("sourceIp"), http.get("userAgent"))
     return {"isAuthorized": True, "context": authorizer_context(record)}
 

@@ -9,9 +9,11 @@ from typing import Any
 
 from keysmith.domain.grammar import IDENTIFIER, IDENTIFIER_RULE, SCOPE, SCOPE_RULE
 from keysmith.domain.problems import Problem
+from keysmith.domain.restrictions import MAX_CREDITS
 
 MAX_REQUIRED_SCOPES = 64
-_VERIFY_FIELDS = frozenset({"key", "required_scopes", "environment_id", "client_ip", "user_agent"})
+_VERIFY_FIELDS = frozenset({"key", "required_scopes", "environment_id", "client_ip", "user_agent", "cost"})
+MAX_COST = MAX_CREDITS
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +23,7 @@ class VerifyRequest:
     environment_id: str | None = None
     client_ip: str | None = None
     user_agent: str | None = None
+    cost: int = 1
 
 
 def _error(errors: list[dict[str, str]], pointer: str, detail: str) -> None:
@@ -69,6 +72,13 @@ def parse_verify_request(body: dict[str, Any]) -> VerifyRequest:
     user_agent = body.get("user_agent")
     if user_agent is not None and not isinstance(user_agent, str):
         _error(errors, "/user_agent", "Must be a string.")
+    cost = body.get("cost")
+    if cost is None:
+        cost = 1
+    elif isinstance(cost, float) and cost.is_integer():
+        cost = int(cost)
+    if isinstance(cost, bool) or not isinstance(cost, int) or not 0 <= cost <= MAX_COST:
+        _error(errors, "/cost", f"Must be a whole number from 0 to {MAX_COST}.")
     if errors:
         raise Problem("validation-error", "The request body breaks a field rule.", errors=errors)
     return VerifyRequest(
@@ -77,4 +87,5 @@ def parse_verify_request(body: dict[str, Any]) -> VerifyRequest:
         environment_id=environment_id,
         client_ip=client_ip,
         user_agent=user_agent,
+        cost=int(cost),
     )

@@ -4,11 +4,13 @@ their ``key`` to the one answer that made it)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from keysmith.clock import rfc3339
 from keysmith.domain.api_key import KeyRecord
-from keysmith.domain.verifier import Verification
+from keysmith.domain.restrictions import Limits
+from keysmith.domain.verifier import RATE_LIMITED, USAGE_EXCEEDED, Verification
 
 
 def _time(value: float | None) -> str | None:
@@ -43,12 +45,54 @@ def to_api(record: KeyRecord, now: float) -> dict[str, Any]:
         "rotated_from": record.rotated_from,
         "rotated_to": record.rotated_to,
         "format": record.format,
+        **restrictions_view(record.limits, now),
     }
+
+
+def restrictions_view(limits: Limits, now: float) -> dict[str, Any]:
+    """The resource's ``allowed_ips``, ``not_before``, ``rate_limit`` and ``credits`` (``[]`` or null
+    when unset); ``credits.remaining`` as of ``now`` (a refill due is counted in)."""
+    rate, credits = limits.rate_limit, limits.credits
+    return {
+        "allowed_ips": list(limits.allowed_ips),
+        "not_before": _time(limits.not_before),
+        "rate_limit": None if rate is None else {"limit": rate.limit, "window_seconds": rate.window_seconds},
+        "credits": None
+        if credits is None
+        else {
+            "remaining": limits.credits_left(now),
+            "refill": None
+            if credits.refill_amount is None
+            else {"amount": credits.refill_amount, "interval": credits.refill_interval},
+        },
+    }
+
+
+def usage_view(limits: Limits, at: float) -> dict[str, Any]:
+    """A verdict's ``remaining`` (credits left) and ``rate_limit`` (its window's state), each only
+    when the key has it."""
+    view: dict[str, Any] = {}
+    if limits.credits is not None:
+        view["remaining"] = limits.credits_left(at)
+    rate = limits.rate_limit
+    if rate is not None:
+        view["rate_limit"] = {
+            "limit": rate.limit,
+            "remaining": max(0, rate.limit - limits.used_in_window(at)),
+            "reset_at": rfc3339(rate.resets_at(at)),
+        }
+    return view
 
 
 def verify_answer(result: Verification) -> dict[str, Any]:
     """``{"valid": true, "code": "VALID", "key": {...}}`` or ``{"valid": false, "code": C}``."""
     record = result.record
+    if record is not None and result.code == RATE_LIMITED and record.limits.rate_limit is not None:
+        wait = record.limits.rate_limit.resets_at(result.at) - result.at
+        retry = {"retry_after_seconds": max(1, math.ceil(wait))}
+        return {"valid": False, "code": result.code, **retry, **usage_view(record.limits, result.at)}
+    if record is not None and result.code == USAGE_EXCEEDED:
+        return {"valid": False, "code": result.code, **usage_view(record.limits, result.at)}
     if not result.valid or record is None:
         return {"valid": False, "code": result.code}
     return {
@@ -63,6 +107,7 @@ def verify_answer(result: Verification) -> dict[str, Any]:
             "expires_at": None if record.expires_at is None else rfc3339(record.expires_at),
             "metadata": dict(record.metadata),
         },
+        **usage_view(record.limits, result.at),
     }
 
 

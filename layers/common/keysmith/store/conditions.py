@@ -101,6 +101,12 @@ def change_condition(change: Change) -> Expression:
         parts.append(expiry_only_shrinks(change))
         if "expires_at" in change.sets:
             candidates[":new_expiry"] = number(change.sets["expires_at"])
+    if change.starts_before_expiry and "not_before" in change.sets:
+        parts.append("attribute_not_exists(expires_at) OR expires_at > :new_not_before")
+        candidates[":new_not_before"] = number(change.sets["not_before"])
+    elif change.starts_before_expiry and "expires_at" in change.sets:
+        parts.append("attribute_not_exists(not_before) OR not_before < :new_expiry")
+        candidates[":new_expiry"] = number(change.sets["expires_at"])
     used = set(_PLACEHOLDER.findall(" ".join(parts[1:])))
     values.update({name: value for name, value in candidates.items() if name in used})
     names["#status"] = "status"

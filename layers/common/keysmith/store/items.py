@@ -8,6 +8,7 @@ from typing import Any
 
 from keysmith.domain.api_key import KeyRecord
 from keysmith.domain.idempotency import IdempotencyRecord
+from keysmith.domain.restrictions import COUNTER_PREFIXES, Credits, Limits, RateLimit, plain_values
 
 _NUMBER_FIELDS = ("created_at", "updated_at", "expires_at", "suspended_at", "revoked_at", "last_used_at")
 _TEXT_FIELDS = (
@@ -55,7 +56,34 @@ def to_item(record: KeyRecord) -> dict[str, Any]:
             item[name] = number(value)
     if record.ttl is not None:
         item["ttl"] = {"N": str(record.ttl)}
+    item.update(limits_to_item(record.limits))
     return item
+
+
+def limits_to_item(limits: Limits) -> dict[str, Any]:
+    """The attributes of a key's restrictions, limits and counters (absent when unset)."""
+    item = {name: value(plain) for name, plain in plain_values(limits).items() if plain is not None}
+    for name, count in (limits.counters or {}).items():
+        item[name] = {"N": str(count)}
+    return item
+
+
+def limits_from_item(item: dict[str, Any]) -> Limits:
+    rate = item.get("rate_limit", {}).get("M")
+    credits = item.get("credits", {}).get("M")
+    not_before = item.get("not_before")
+    return Limits(
+        allowed_ips=tuple(v["S"] for v in item.get("allowed_ips", {"L": []})["L"]),
+        not_before=float(not_before["N"]) if not_before is not None else None,
+        rate_limit=RateLimit(int(rate["limit"]["N"]), int(rate["window_seconds"]["N"])) if rate else None,
+        credits=Credits(
+            int(credits["refill_amount"]["N"]) if "refill_amount" in credits else None,
+            credits["refill_interval"]["S"] if "refill_interval" in credits else None,
+        )
+        if credits is not None
+        else None,
+        counters={name: int(value["N"]) for name, value in item.items() if name.startswith(COUNTER_PREFIXES)},
+    )
 
 
 def from_item(item: dict[str, Any]) -> KeyRecord:
@@ -98,11 +126,12 @@ def from_item(item: dict[str, Any]) -> KeyRecord:
         created_sk=text("created_sk") or "",
         ttl=int(ttl["N"]) if ttl is not None else None,
         format=text("format") or "opaque",
+        limits=limits_from_item(item),
     )
 
 
 def value(plain: Any) -> dict[str, Any]:
-    """The attribute value of a plain value: text, a number, a tuple/list of text, a map of text."""
+    """The attribute value of a plain value: text, a number, a tuple/list of text, a map of these."""
     if isinstance(plain, str):
         return {"S": plain}
     if isinstance(plain, bool):
@@ -112,7 +141,7 @@ def value(plain: Any) -> dict[str, Any]:
     if isinstance(plain, tuple | list):
         return {"L": [{"S": s} for s in plain]}
     if isinstance(plain, Mapping):
-        return {"M": {k: {"S": v} for k, v in plain.items()}}
+        return {"M": {k: value(v) for k, v in plain.items()}}
     raise TypeError(f"no attribute value for {type(plain).__name__}")
 
 

@@ -21,12 +21,15 @@ from keysmith.domain.ports import (
     Page,
     StoreUnavailable,
     TransactionCancelled,
+    Use,
+    UseOutcome,
 )
 from keysmith.store import items
 from keysmith.store.client import UNAVAILABLE_CODES, error_code, guard
 from keysmith.store.conditions import Expression, change_condition
 from keysmith.store.cursors import encode_cursor
 from keysmith.store.items import from_item, number, to_item
+from keysmith.store.limits import use_key
 from keysmith.store.listing import listing_position, query_limits, query_request
 
 
@@ -231,6 +234,10 @@ class KeyStore:
                 return False
             raise
         return True
+
+    def use(self, use: Use) -> UseOutcome:
+        """A metered verification: one conditional UpdateItem (``keysmith.store.limits``)."""
+        return use_key(self.client, self.table, use)
 
     def delete(self, key_id: str, change: Change) -> None:
         """One conditional DeleteItem; ``ConditionFailed`` with the key as it was."""

@@ -6,7 +6,7 @@ pydantic (management functions only; never on the verification path).
 - ``resources``: the response shapes (ApiKey, its list, problem details)
 """
 
-from keysmith.http.schemas.fields import ListStatus, OwnerType
+from keysmith.http.schemas.fields import ListStatus, OwnerType, requested_limits
 from keysmith.http.schemas.key_requests import CreateKeyRequest, RotateKeyRequest, UpdateKeyRequest
 from keysmith.http.schemas.resources import (
     Answer,
@@ -37,4 +37,5 @@ __all__ = [
     "RotateKeyRequest",
     "UpdateKeyRequest",
     "json_content",
+    "requested_limits",
 ]

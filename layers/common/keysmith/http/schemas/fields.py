@@ -3,11 +3,22 @@ identifier checks, and the base classes of the request bodies."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    ValidationInfo,
+    field_validator,
+)
 
 from keysmith.clock import parse_rfc3339
+from keysmith.domain import restrictions
 from keysmith.domain.create import LONGEST_LIFETIME_SECONDS
 from keysmith.domain.grammar import (
     IDENTIFIER,
@@ -113,23 +124,28 @@ class KeyFieldRules(StrictBody):
     def _description(cls, value: str | None) -> str | None:
         return None if value is None else check_text(value, allow_newlines=True)
 
-    @field_validator("scopes", check_fields=False)
+    @field_validator("scopes", "allowed_ips", check_fields=False)
     @classmethod
-    def _scopes(cls, value: list[str] | None) -> list[str] | None:
+    def _unique(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
         if value is not None and len(set(value)) != len(value):
+            if info.field_name == "allowed_ips":
+                raise ValueError("ranges must be unique (after normalising, e.g. 10.0.0.1 is 10.0.0.1/32)")
             raise ValueError("scopes must be unique")
         return value
 
-    @field_validator("expires_at", check_fields=False)
+    @field_validator("expires_at", "not_before", check_fields=False)
     @classmethod
-    def _expires_at(cls, value: str | None) -> str | None:
+    def _date_time(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None:
             try:
-                parse_rfc3339(value)
+                at = parse_rfc3339(value)
             except ValueError:
                 raise ValueError(
                     "must be an RFC 3339 date-time with Z or an offset, on a real date"
                 ) from None
+            # (expires_at must be in the future: the domain says so with the deploy's limit)
+            if info.field_name == "not_before" and at < 0:
+                raise ValueError("must be on or after 1970-01-01T00:00:00Z")
         return value
 
     @field_validator("metadata", check_fields=False)
@@ -151,3 +167,80 @@ class KeyFieldRules(StrictBody):
 
 ListStatus = Literal["active", "suspended", "revoked", "expired"]
 OwnerType = Literal["user", "service_account"]
+
+
+# --- restrictions and usage limits ---------------------------------------------------------------
+
+
+def _cidr(value: str) -> str:
+    network, reason = restrictions.parse_range(value)
+    if network is None:
+        raise ValueError(reason)
+    return str(network)
+
+
+# The document states the range's syntax; host bits and prefix bounds are the server's check.
+IP_RANGE_PATTERN = "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"
+IpRange = Annotated[StrictStr, AfterValidator(_cidr), Field(json_schema_extra={"pattern": IP_RANGE_PATTERN})]
+Limit = Annotated[StrictInt, Field(ge=1, le=restrictions.MAX_RATE_LIMIT), BeforeValidator(_whole_number)]
+WindowSeconds = Annotated[
+    StrictInt, Field(ge=1, le=restrictions.MAX_WINDOW_SECONDS), BeforeValidator(_whole_number)
+]
+CreditCount = Annotated[StrictInt, Field(ge=0, le=restrictions.MAX_CREDITS), BeforeValidator(_whole_number)]
+RefillAmount = Annotated[StrictInt, Field(ge=1, le=restrictions.MAX_CREDITS), BeforeValidator(_whole_number)]
+ALLOWED_IPS_DESCRIPTION = (
+    f"Up to {restrictions.MAX_ALLOWED_IPS} IPv4 or IPv6 CIDR ranges (a bare address is one address), "
+    "without host bits or zone ids; verification from any other address is IP_NOT_ALLOWED. "
+)
+NOT_BEFORE_DESCRIPTION = (
+    "RFC 3339 date-time (rounded up to a whole second) before which verification is NOT_YET_VALID; "
+    "must be before expires_at. "
+)
+
+
+class RateLimitBody(StrictBody):
+    """At most ``limit`` valid verifications per fixed window of ``window_seconds`` (windows are
+    aligned to 1970-01-01T00:00:00Z)."""
+
+    limit: Limit
+    window_seconds: WindowSeconds
+
+
+class RefillBody(StrictBody):
+    """``remaining`` becomes ``amount`` at 00:00 UTC (daily) or on the 1st at 00:00 UTC (monthly)."""
+
+    amount: RefillAmount
+    interval: Literal["daily", "monthly"]
+
+
+class CreditsBody(StrictBody):
+    """Credits left; each valid verification spends its ``cost`` (default 1)."""
+
+    remaining: CreditCount
+    refill: RefillBody | None = None
+
+
+class RestrictionFields(Protocol):
+    """The restriction fields of a create or PATCH body."""
+
+    allowed_ips: list[str] | None
+    not_before: str | None
+    rate_limit: RateLimitBody | None
+    credits: CreditsBody | None
+
+
+def requested_limits(body: RestrictionFields) -> restrictions.Limits:
+    """A body's restrictions and limits as the domain's ``Limits`` (no counters; ``credits.remaining``
+    is the caller's to pass on)."""
+    rate, credits = body.rate_limit, body.credits
+    refill = credits.refill if credits is not None else None
+    return restrictions.Limits(
+        allowed_ips=tuple(body.allowed_ips or ()),
+        not_before=parse_rfc3339(body.not_before) if body.not_before is not None else None,
+        rate_limit=restrictions.RateLimit(rate.limit, rate.window_seconds) if rate is not None else None,
+        credits=restrictions.Credits(
+            refill.amount if refill is not None else None, refill.interval if refill is not None else None
+        )
+        if credits is not None
+        else None,
+    )

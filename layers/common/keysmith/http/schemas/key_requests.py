@@ -7,14 +7,19 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field, StrictStr, field_validator
 
 from keysmith.http.schemas.fields import (
+    ALLOWED_IPS_DESCRIPTION,
     DESCRIPTION_RULES,
     IDENTIFIER_RULES,
     METADATA_RULES,
     NAME_RULES,
+    NOT_BEFORE_DESCRIPTION,
     SCOPES_RULES,
+    CreditsBody,
     GraceSeconds,
+    IpRange,
     KeyFieldRules,
     LifetimeSeconds,
+    RateLimitBody,
     StrictBody,
     check_identifier,
     document,
@@ -80,6 +85,16 @@ class CreateKeyRequest(KeyFieldRules):
     format: KeyFormat | None = Field(
         default=None, description=FORMAT_DESCRIPTION + " Default: the deploy's default key format."
     )
+    allowed_ips: list[IpRange] | None = Field(
+        default=None,
+        max_length=50,
+        description=ALLOWED_IPS_DESCRIPTION + "Empty or absent: any address.",
+    )
+    not_before: StrictStr | None = Field(
+        default=None, description=NOT_BEFORE_DESCRIPTION, json_schema_extra=document(format="date-time")
+    )
+    rate_limit: RateLimitBody | None = Field(default=None, description="A fixed-window rate limit.")
+    credits: CreditsBody | None = Field(default=None, description="Usage credits, with an optional refill.")
 
     @field_validator("service_account_id", "environment_id")
     @classmethod
@@ -125,6 +140,28 @@ class UpdateKeyRequest(KeyFieldRules):
         default=None,
         description="Replaces the whole map (at most 20 entries); {} empties it. Not null.",
         json_schema_extra=not_nullable_with(**METADATA_RULES),
+    )
+
+    allowed_ips: list[IpRange] | None = Field(
+        default=None,
+        max_length=50,
+        description=ALLOWED_IPS_DESCRIPTION + "Replaces the ranges; null or [] removes the restriction. "
+        "Rule 7: an API key may only narrow them.",
+    )
+    not_before: StrictStr | None = Field(
+        default=None,
+        description=NOT_BEFORE_DESCRIPTION + "null removes it. Rule 7: an API key may only move it later.",
+        json_schema_extra=document(format="date-time"),
+    )
+    rate_limit: RateLimitBody | None = Field(
+        default=None,
+        description="Replaces the rate limit (the current window's count carries over while window_seconds "
+        "stays); null removes it. Rule 7: an API key may only lower the limit or lengthen the window.",
+    )
+    credits: CreditsBody | None = Field(
+        default=None,
+        description="Replaces the credits (remaining and refill); null removes them. Rule 7: an API key may "
+        "only lower remaining and the refill, or make it less frequent.",
     )
 
     @field_validator("name", "scopes", "metadata")

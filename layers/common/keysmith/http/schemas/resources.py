@@ -36,6 +36,21 @@ class AvailableActions(Answer):
     delete: bool
 
 
+class RateLimitView(Answer):
+    limit: int
+    window_seconds: int
+
+
+class RefillView(Answer):
+    amount: int
+    interval: Literal["daily", "monthly"]
+
+
+class CreditsView(Answer):
+    remaining: int = Field(description="Credits left now (a refill that is due is counted in).")
+    refill: RefillView | None
+
+
 class ApiKey(Answer):
     id: str = Field(json_schema_extra={"format": "uuid"})
     type: Literal["api_key"]
@@ -64,6 +79,10 @@ class ApiKey(Answer):
     format: Literal["opaque", "jwt"] = Field(
         description="`opaque` or `jwt` (a signed JWT; its `id` is the JWT's `jti`)."
     )
+    allowed_ips: list[str] = Field(description="CIDR ranges the key may be used from; [] = any address.")
+    not_before: str | None = Field(json_schema_extra={"format": "date-time"})
+    rate_limit: RateLimitView | None
+    credits: CreditsView | None
 
 
 class CreatedApiKey(ApiKey):
