@@ -13,18 +13,17 @@ from botocore.stub import Stubber
 
 from keysmith.domain.api_key import REVOKED, SUSPENDED, KeyRecord
 from keysmith.domain.ports import StoreUnavailable
-from keysmith.domain.verifier import (
+from keysmith.domain.verdicts import (
     CODE_EXPIRED,
     CODE_REVOKED,
     CODE_SUSPENDED,
     INSUFFICIENT_SCOPE,
     MALFORMED,
-    MAX_CACHE_ENTRIES,
     NOT_FOUND,
     VALID,
     WRONG_ENVIRONMENT,
-    Verifier,
 )
+from keysmith.domain.verifier import MAX_CACHE_ENTRIES, Verifier
 from keysmith.store.client import client_config
 from keysmith.store.items import to_item
 from keysmith.store.keys import KeyStore

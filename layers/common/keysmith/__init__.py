@@ -7,6 +7,7 @@
                   signing_keys(), the domain's services; replace(...) for tests
     domain/       decisions, standard library only: problems, grammar, key_format, api_key (the
                   entity), status_machine (the one table), principals, policy, verifier,
+                  verdicts (the verification codes and the checks that refuse a key),
                   restrictions (IP ranges, rate limits, credits and their counters), create,
                   query, lifecycle, idempotency, jwt_key (the JWT key format and its checks);
                   ports (the store Protocol and its errors), signing (the Signer and PublicKeys

@@ -14,7 +14,7 @@ from keysmith.auth.sessions import session_verifier
 from keysmith.domain import jwt_key
 from keysmith.domain.principals import API_KEY, Principal
 from keysmith.domain.problems import unauthenticated
-from keysmith.domain.verifier import NOT_FOUND
+from keysmith.domain.verdicts import NOT_FOUND
 
 _KEY_FAILURES = {
     "MALFORMED": "The API key is malformed.",

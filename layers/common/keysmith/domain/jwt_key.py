@@ -27,7 +27,7 @@ from typing import Any
 from keysmith.domain.api_key import KeyRecord
 from keysmith.domain.grammar import KEY_ID
 from keysmith.domain.signing import PublicKeys, Signer
-from keysmith.domain.verifier import JwtKeyNotYetValid
+from keysmith.domain.verdicts import JwtKeyNotYetValid
 
 JWT = "jwt"
 OPAQUE = "opaque"

@@ -4,7 +4,7 @@ API's API-key principals (``keysmith.auth.credentials``).
 Order: prefix, length, alphabet and checksum (no I/O when they fail) -> SHA-256 -> id -> one
 consistent GetItem (or the optional in-process cache) -> constant-time compare of the stored digest
 -> status (revoked, expired, suspended) -> not_before -> allowed_ips -> environment -> scopes ->
-rate limit -> credits. The first failing check is the answer's code.
+rate limit -> credits. The first failing check is the answer's code (``keysmith.domain.verdicts``).
 
 A key with a rate limit or credits (``Limits.metered``) is counted and spent by one conditional
 write (``ports.Use``) that applies only while the key is the version that was checked. This
@@ -20,11 +20,10 @@ the SHA-256 of the whole JWT.
 
 Last-used (``record_use``) is written at most once per key per resolution window: the container
 remembers its own writes, the record read says whether another container wrote inside the window,
-and the conditional write settles races between containers. A failed write never fails the
-verification.
+and the conditional write settles races between containers. A failed write never fails a check.
 
-Standard library only: the store (``ports.KeyReader``), the clock (a ``now()`` callable, looked up
-on every call) and the log are passed in by ``keysmith.wiring``.
+Standard library only: the store, the clock (``now()``, looked up per call) and the log come from
+``keysmith.wiring``.
 """
 
 from __future__ import annotations
@@ -33,68 +32,34 @@ import hmac
 import logging
 import threading
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from keysmith.domain import key_format, restrictions
-from keysmith.domain.api_key import EXPIRED, REVOKED, SUSPENDED, KeyRecord
+from keysmith.domain import key_format
+from keysmith.domain.api_key import KeyRecord
 from keysmith.domain.grammar import without_forbidden_characters
 from keysmith.domain.ports import KeyReader, MeteredReader, StoreUnavailable, Use
+from keysmith.domain.verdicts import (
+    MALFORMED,
+    NOT_FOUND,
+    NOT_YET_VALID,
+    VALID,
+    JwtKeyNotYetValid,
+    Verification,
+    limit_refusal,
+    refusal,
+)
 
 if TYPE_CHECKING:
     from keysmith.domain.jwt_key import JwtKeyReader
 
-VALID = "VALID"
-MALFORMED = "MALFORMED"
-NOT_FOUND = "NOT_FOUND"
-CODE_EXPIRED = "EXPIRED"
-CODE_SUSPENDED = "SUSPENDED"
-CODE_REVOKED = "REVOKED"
-INSUFFICIENT_SCOPE = "INSUFFICIENT_SCOPE"
-WRONG_ENVIRONMENT = "WRONG_ENVIRONMENT"
-NOT_YET_VALID = "NOT_YET_VALID"
-IP_NOT_ALLOWED = "IP_NOT_ALLOWED"
-RATE_LIMITED = "RATE_LIMITED"
-USAGE_EXCEEDED = "USAGE_EXCEEDED"
-CODES = (
-    VALID,
-    MALFORMED,
-    NOT_FOUND,
-    CODE_EXPIRED,
-    CODE_SUSPENDED,
-    CODE_REVOKED,
-    INSUFFICIENT_SCOPE,
-    WRONG_ENVIRONMENT,
-    NOT_YET_VALID,
-    IP_NOT_ALLOWED,
-    RATE_LIMITED,
-    USAGE_EXCEEDED,
-)
 # How often a metered verification re-checks a key that changed under its write before answering 503.
 MAX_USE_ATTEMPTS = 3
-_STATUS_CODES = {EXPIRED: CODE_EXPIRED, SUSPENDED: CODE_SUSPENDED, REVOKED: CODE_REVOKED}
 
 # Longest client_ip / user_agent kept in last_used_* (longer values are cut, not refused).
 MAX_LAST_USED_TEXT = 512
 # Bounds on the per-container maps, so a flood of distinct keys cannot grow memory without end.
 MAX_CACHE_ENTRIES = 10_000
 MAX_WRITE_MARKS = 10_000
-
-
-class JwtKeyNotYetValid(Exception):
-    """A genuine JWT key of this deploy presented before its ``nbf`` (the key's ``not_before`` when
-    it was minted): ``NOT_YET_VALID`` with no database call, as any JWT library would refuse it."""
-
-
-@dataclass(frozen=True, slots=True)
-class Verification:
-    code: str
-    record: KeyRecord | None = None  # None for MALFORMED and NOT_FOUND
-    at: float = 0.0  # when the limits were checked (their window and refill period)
-
-    @property
-    def valid(self) -> bool:
-        return self.code == VALID
 
 
 _MALFORMED = Verification(MALFORMED)
@@ -193,14 +158,14 @@ class Verifier:
         remembered = self._remembered(key)
         if (
             remembered is not None
-            and _refusal(remembered, now, required_scopes, environment_id, client_ip) is None
+            and refusal(remembered, now, required_scopes, environment_id, client_ip) is None
         ):
             return self._use(remembered, now, required_scopes, environment_id, client_ip, user_agent, cost)
         found = self.lookup(key)
         record = found.record
         if record is None:
             return found
-        code = _refusal(record, now, required_scopes, environment_id, client_ip)
+        code = refusal(record, now, required_scopes, environment_id, client_ip)
         if code is not None:
             return Verification(code, record, now)
         if not record.limits.metered:
@@ -231,9 +196,9 @@ class Verifier:
                 return Verification(VALID, current, now)
             if current.version == record.version:  # the key as checked: a limit refused
                 self._remember_metered(current)
-                return Verification(_limit_refusal(current, now, cost), current, now)
+                return Verification(limit_refusal(current, now, cost), current, now)
             record = current  # changed since it was read: check it again as it is
-            code = _refusal(record, now, required_scopes, environment_id, client_ip)
+            code = refusal(record, now, required_scopes, environment_id, client_ip)
             if code is not None or not record.limits.metered:
                 self._forget_metered(record.id)
                 return Verification(code or VALID, record, now)
@@ -333,38 +298,3 @@ def _text(value: str | None, *, clean: bool = False) -> str | None:
     if not value:
         return None
     return (without_forbidden_characters(value) if clean else value)[:MAX_LAST_USED_TEXT] or None
-
-
-def _refusal(
-    record: KeyRecord,
-    now: float,
-    required_scopes: Collection[str],
-    environment_id: str | None,
-    client_ip: str | None,
-) -> str | None:
-    """The first check before the limits that refuses ``record`` at ``now``, or None."""
-    code = _STATUS_CODES.get(record.effective_status(now))
-    if code is not None:
-        return code
-    limits = record.limits
-    if limits.not_before is not None and now < limits.not_before:
-        return NOT_YET_VALID
-    if limits.allowed_ips and not restrictions.contains(limits.allowed_ips, client_ip):
-        return IP_NOT_ALLOWED
-    if environment_id is not None and record.environment_id not in (None, environment_id):
-        return WRONG_ENVIRONMENT
-    if required_scopes and not all(scope in record.scopes for scope in required_scopes):
-        return INSUFFICIENT_SCOPE
-    return None
-
-
-def _limit_refusal(record: KeyRecord, now: float, cost: int) -> str:
-    """Which limit refused a metered write on a key that had not changed: the rate limit first."""
-    limits = record.limits
-    if limits.rate_limit is not None and limits.used_in_window(now) >= limits.rate_limit.limit:
-        return RATE_LIMITED
-    left = limits.credits_left(now)
-    if left is not None and left < max(cost, 1):
-        return USAGE_EXCEEDED
-    # Neither: a racer's write changed what the condition saw (e.g. a window rolled); try again later.
-    raise StoreUnavailable("a metered write was refused by a limit that no longer refuses")

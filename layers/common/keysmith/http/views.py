@@ -10,7 +10,7 @@ from typing import Any
 from keysmith.clock import rfc3339
 from keysmith.domain.api_key import KeyRecord
 from keysmith.domain.restrictions import Limits
-from keysmith.domain.verifier import RATE_LIMITED, USAGE_EXCEEDED, Verification
+from keysmith.domain.verdicts import RATE_LIMITED, USAGE_EXCEEDED, Verification
 
 
 def _time(value: float | None) -> str | None:
