@@ -1,6 +1,6 @@
-"""The management scopes: ``keys:read`` lets an API key list and get keys, ``keys:write`` lets it
-create and change them (it does not imply ``keys:read``); the product scopes (``read``, ``write``
-by default) give no right on this API. Sessions hold every scope. A key may be given the
+"""The management scopes: ``keys:read`` lets an API key list and get keys and list audit events,
+``keys:write`` lets it create and change them (it does not imply ``keys:read``); the product scopes
+(``read``, ``write`` by default) give no right on this API. Sessions hold every scope. A key may be given the
 management scopes whatever the deploy's allowed scopes, within the caller's own (rule 5)."""
 
 from __future__ import annotations
@@ -11,8 +11,22 @@ import pytest
 
 from tests.helpers import Api, Reply
 
-ROUTES = ("create", "list", "get", "patch", "suspend", "activate", "revoke", "rotate", "delete")
-READING, CHANGING = ("list", "get"), ("create", "patch", "suspend", "activate", "revoke", "rotate", "delete")
+ROUTES = (
+    "create",
+    "list",
+    "get",
+    "audit-events",
+    "patch",
+    "suspend",
+    "activate",
+    "revoke",
+    "rotate",
+    "delete",
+)
+READING, CHANGING = (
+    ("list", "get", "audit-events"),
+    ("create", "patch", "suspend", "activate", "revoke", "rotate", "delete"),
+)
 SUCCESS = {"create": 201, "rotate": 201, "delete": 204}
 
 
@@ -29,6 +43,8 @@ def call(api: Api, token: str, route: str, target: str) -> Reply:
         return api.request("POST", "/v1/api-keys", token=token, json_body=body)
     if route == "list":
         return api.request("GET", "/v1/api-keys", token=token)
+    if route == "audit-events":
+        return api.request("GET", "/v1/audit-events", token=token, query={"key_id": target})
     if route == "get":
         return api.request("GET", path, token=token)
     if route == "patch":

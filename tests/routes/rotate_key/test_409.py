@@ -32,9 +32,13 @@ def test_a_concurrent_change_between_read_and_write_fails_the_rotation(
     store = api.parts.store
     real_get = store.get
 
+    patched: list[int] = []
+
     def get_then_someone_patches(key_id: str) -> KeyRecord | None:
         record = real_get(key_id)
-        assert api.update_key(token, key["id"], {"name": "changed meanwhile"}).status == 200
+        if not patched:  # once: the PATCH reads the key too
+            patched.append(1)
+            assert api.update_key(token, key["id"], {"name": "changed meanwhile"}).status == 200
         return record
 
     monkeypatch.setattr(store, "get", get_then_someone_patches)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from keysmith import clock
+from tests.support.audit import lost_answer
 from tests.support.client import Client as Api
 from tests.support.client import actions_of
 
@@ -45,23 +46,16 @@ def test_suspend_then_activate_then_revoke(api: Api) -> None:
 
 @pytest.mark.parametrize("action", ["suspend", "revoke"])
 def test_a_change_whose_answer_was_lost_and_retried_still_succeeds(api: Api, action: str) -> None:
-    """DynamoDB applied the UpdateItem but its answer was lost; botocore's retry fails the condition
-    the first attempt made false, and must still be answered 200, not 409."""
+    """DynamoDB applied the change's transaction but its answer was lost; botocore sends the same
+    request again, which must still be answered 200, not 409 (and leaves one audit event:
+    tests/rules/test_audit_exactly_once.py)."""
     token = api.session("u_retry", "acme")
     created = api.request("POST", "/v1/api-keys", token=token, json_body={"name": "k"}).body
-    client = api.parts.store.client
-    original = client.update_item
-
-    def applied_then_retried(**kwargs: object) -> object:
-        original(**kwargs)  # the first attempt lands, its answer is lost...
-        return original(**kwargs)  # ...and the retry meets the state it made
-
-    client.update_item = applied_then_retried  # type: ignore[method-assign]
-    try:
+    with lost_answer(api.parts.store.client, "TransactWriteItems") as forced:
         reply = api.request("POST", f"/v1/api-keys/{created['id']}/{action}", token=token)
-    finally:
-        del client.update_item
+    assert forced
     assert reply.status == 200, reply.text
     assert reply.body["status"] == {"suspend": "suspended", "revoke": "revoked"}[action]
+    assert api.stored(created["id"])["version"] == {"N": "2"}
     again = api.request("POST", f"/v1/api-keys/{created['id']}/{action}", token=token)
     assert again.status == 409  # a real second request is still refused
