@@ -4,22 +4,27 @@
     clock.py      time: now(), RFC 3339 text, sort stamps
     logger.py     the one Powertools Logger
     wiring.py     the one composition root: settings(), store(), verifier(), sessions(), now(),
-                  the domain's services; replace(...) for tests
+                  the domain's services (audit_trail() among them); replace(...) for tests
     domain/       decisions, standard library only: problems, grammar, key_format, api_key (the
                   entity), status_machine (the one table), principals, policy, verifier, create,
-                  query, lifecycle, idempotency; ports (the store Protocol and its errors)
+                  query, lifecycle, idempotency, audit (the event of a change), audit_trail
+                  (reading the events); ports (the store Protocol and its errors)
     store/        DynamoDB, the only botocore and expression syntax: client (guarded), items,
-                  conditions, listing, cursors, keys (the KeyStore)
+                  conditions, listing, cursors, keys (the KeyStore), audit_events (event items)
     auth/         bearer (parsing), credentials (credential -> principal), sessions (the only
                   PyJWT importer), trusted_backend (the internal API's IAM caller and its
                   Keysmith-Tenant / Keysmith-Act-As headers -> principal)
     http/         payload 2.0: request_guard, answers (the one exception -> problem mapping and
                   result shapes), views (JSON shapes), verify_body, routes, function_entry (verify,
                   authorizer, whoami), resolver_entry (the only Powertools-resolver importer),
-                  route_docs (a route's OpenAPI details), schemas/ (the only pydantic importer:
-                  fields, key_requests, resources)
+                  route_docs (a route's OpenAPI details), list_queries (shared query parameters),
+                  schemas/ (the only pydantic importer: fields, key_requests, resources,
+                  audit_events)
+    streams/      the table's stream in, never a request: audit_publisher (events to EventBridge,
+                  TTL removals audited), event_bus (the EventBridge port); only the
+                  publish_audit_events function imports it
 
-The import rule: http | auth -> wiring -> store -> domain, never upwards; the domain imports only
+The import rule: http | auth | streams -> wiring -> store -> domain, never upwards; the domain imports only
 the standard library (and settings, clock). The verify, authorizer and whoami functions import no
 pydantic, PyJWT, resolver or boto3. import-linter (pyproject.toml) and a fresh-process test
 (tests/packaging/test_hot_path_imports.py) hold it. This package imports nothing on its own.
