@@ -66,6 +66,9 @@ NOT_AUDITED = frozenset(
     }
 )
 _SECRET_WORDS = ("hash", "digest", "secret", "plaintext", "private", "signature")
+# Fields that hold a time (epoch seconds in the entity), shown as RFC 3339 like the key's own JSON.
+_TIME_SUFFIX = "_at"
+_TIME_FIELDS = frozenset({"not_before", "not_after"})
 
 DAY = 86_400
 # A v5 namespace for ids derived from what happened (a TTL removal), never from a secret.
@@ -144,7 +147,8 @@ def _shown(name: str, value: Any) -> Any:
     """A field's value as an event shows it: times as RFC 3339 text, tuples as lists."""
     if value is None:
         return None
-    if name.endswith("_at") and isinstance(value, int | float) and not isinstance(value, bool):
+    is_time = name.endswith(_TIME_SUFFIX) or name in _TIME_FIELDS
+    if is_time and isinstance(value, int | float) and not isinstance(value, bool):
         return rfc3339(value)
     if isinstance(value, tuple | list):
         return [_shown("", v) for v in value]
@@ -160,9 +164,11 @@ def _empty(value: Any) -> bool:
 
 
 def changes(before: KeyRecord | None, after: KeyRecord | None) -> dict[str, dict[str, Any]]:
-    """field -> {"from", "to"} for every audited field of the key that differs (None: absent)."""
+    """field -> {"from", "to"} for every audited field of the key that differs (None: absent).
+    The fields are the entity's own (``dataclasses.fields``), so a field added to it is audited."""
     result: dict[str, dict[str, Any]] = {}
-    for f in dataclasses.fields(KeyRecord):
+    entity = before if before is not None else after
+    for f in dataclasses.fields(entity if entity is not None else KeyRecord):
         if not audited(f.name):
             continue
         old = getattr(before, f.name) if before is not None else None
@@ -176,7 +182,7 @@ def changes(before: KeyRecord | None, after: KeyRecord | None) -> dict[str, dict
 
 def applied(before: KeyRecord, sets: Mapping[str, Any], remove: tuple[str, ...]) -> KeyRecord:
     """The key after a write that sets ``sets`` and removes ``remove`` (the store bumps version)."""
-    names = {f.name for f in dataclasses.fields(KeyRecord)}
+    names = {f.name for f in dataclasses.fields(before)}
     updates: dict[str, Any] = {name: value for name, value in sets.items() if name in names}
     for name in remove:
         if name in names and name not in updates:
