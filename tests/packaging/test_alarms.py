@@ -139,6 +139,15 @@ NAMED_RULES: dict[str, Rule] = {
         )
         for kind in ("Read", "Write")
     },
+    # The audit publisher more than 5 minutes behind the stream, every minute for 5 minutes.
+    "PublishAuditEventsIteratorAgeAlarm": Rule(
+        {"": lambda_metric("IteratorAge", "PublishAuditEventsFunction", "Maximum", 60)},
+        None,
+        threshold=300_000,
+        comparison=GT,
+        datapoints=5,
+        periods=5,
+    ),
     # Audit events the stream could not publish after its retries: any message in the queue fires.
     "AuditEventsDeadLetterAlarm": Rule(
         {
