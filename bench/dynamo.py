@@ -28,8 +28,9 @@ from local.stack import LocalStack
 
 # The request budget (docs/api-reference.md): DynamoDB requests per operation in the steady
 # state, for a session caller
-# (an API-key caller adds the one read of its own key). Rotate's transaction copies the old key's
-# settings, so it reads that key first (as tests/rules/test_request_budget.py counts it).
+# (an API-key caller adds the one read of its own key). A change reads the key it is judged on and
+# writes one transaction, the change and its audit event (rotate's also puts the successor), as
+# tests/rules/test_request_budget.py counts it.
 BUDGET: dict[str, dict[str, int]] = {
     "verify": {"GetItem": 1},
     # a key with a rate limit and credits, once this process has met it: one conditional UpdateItem
@@ -37,13 +38,13 @@ BUDGET: dict[str, dict[str, int]] = {
     "authorizer": {"GetItem": 1},
     "get": {"GetItem": 1},
     "list": {"Query": 1},
-    "create": {"PutItem": 1},
-    "update": {"UpdateItem": 1},
-    "suspend": {"UpdateItem": 1},
-    "activate": {"UpdateItem": 1},
-    "revoke": {"UpdateItem": 1},
+    "create": {"TransactWriteItems": 1},
+    "update": {"GetItem": 1, "TransactWriteItems": 1},
+    "suspend": {"GetItem": 1, "TransactWriteItems": 1},
+    "activate": {"GetItem": 1, "TransactWriteItems": 1},
+    "revoke": {"GetItem": 1, "TransactWriteItems": 1},
     "rotate": {"GetItem": 1, "TransactWriteItems": 1},
-    "delete": {"DeleteItem": 1},
+    "delete": {"GetItem": 1, "TransactWriteItems": 1},
 }
 
 

@@ -126,10 +126,8 @@ def ensure_table(client: Any, table_name: str, template: Mapping[str, Any] | Non
     template = load_template() if template is None else template
     with contextlib.suppress(client.exceptions.ResourceInUseException):
         client.create_table(TableName=table_name, **table_definition(template))
-    for _ in range(100):
-        if client.describe_table(TableName=table_name)["Table"]["TableStatus"] == "ACTIVE":
-            break
-        time.sleep(0.1)
+    _wait_active(client, table_name)
+    _add_missing_indexes(client, table_name, table_definition(template))
     attribute = ttl_attribute(template)
     if attribute is None:
         return
@@ -139,6 +137,38 @@ def ensure_table(client: Any, table_name: str, template: Mapping[str, Any] | Non
     client.update_time_to_live(
         TableName=table_name, TimeToLiveSpecification={"Enabled": True, "AttributeName": attribute}
     )
+
+
+def _wait_active(client: Any, table_name: str) -> None:
+    for _ in range(100):
+        table = client.describe_table(TableName=table_name)["Table"]
+        indexes = table.get("GlobalSecondaryIndexes") or []
+        if table["TableStatus"] == "ACTIVE" and all(
+            i.get("IndexStatus", "ACTIVE") == "ACTIVE" for i in indexes
+        ):
+            return
+        time.sleep(0.1)
+
+
+def _add_missing_indexes(client: Any, table_name: str, definition: Mapping[str, Any]) -> None:
+    """A table made by an older template (a persistent ``make dev`` table) gets the indexes added
+    since, one at a time as DynamoDB requires."""
+    existing = {
+        index["IndexName"]
+        for index in client.describe_table(TableName=table_name)["Table"].get("GlobalSecondaryIndexes") or []
+    }
+    for index in definition.get("GlobalSecondaryIndexes") or []:
+        if index["IndexName"] in existing:
+            continue
+        key_names = {key["AttributeName"] for key in index["KeySchema"]}
+        client.update_table(
+            TableName=table_name,
+            AttributeDefinitions=[
+                a for a in definition["AttributeDefinitions"] if a["AttributeName"] in key_names
+            ],
+            GlobalSecondaryIndexUpdates=[{"Create": dict(index)}],
+        )
+        _wait_active(client, table_name)
 
 
 # ------------------------------------------------------------------------------ the endpoint file

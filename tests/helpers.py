@@ -173,7 +173,7 @@ def test_settings(table_name: str, **overrides: Any) -> Settings:
 
 def build_parts(settings: Settings, client: Any, signer: SessionSigner) -> Parts:
     """Collaborators on ``client`` whose sessions are checked against ``signer``'s JWKS (no network)."""
-    store = KeyStore(client, settings.table_name)
+    store = KeyStore(client, settings.table_name, settings.audit_retention_days)
     verifier = wiring.build_verifier(settings, store)
     return Parts(settings, store, verifier, SessionVerifier(settings, StaticJwks(signer.jwks())))
 

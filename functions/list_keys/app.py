@@ -1,13 +1,13 @@
 """GET /v1/api-keys: the keys the caller may see, newest first, in filled pages (a bounded number
 of index queries per page: ``keysmith.store.listing``)."""
 
-import re
 from typing import Annotated
 
 from keysmith import wiring
 from keysmith.domain import policy
 from keysmith.domain.grammar import IDENTIFIER, anchored
 from keysmith.domain.query import ListFilter
+from keysmith.http.list_queries import CURSOR_QUERY
 from keysmith.http.resolver_entry import (
     Query,
     Response,
@@ -22,7 +22,6 @@ from keysmith.http.views import to_api
 
 router = new_router()
 ID_PATTERN = anchored(IDENTIFIER)
-CURSOR = re.compile(r"[A-Za-z0-9_-]+")  # the text of a cursor: URL-safe base64 without padding
 
 
 @router.get(
@@ -37,15 +36,7 @@ CURSOR = re.compile(r"[A-Za-z0-9_-]+")  # the text of a cursor: URL-safe base64 
 )
 def list_keys(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[
-        str | None,
-        Query(
-            min_length=1,
-            max_length=1024,
-            pattern=anchored(CURSOR),
-            description="The next_cursor of the previous page, as given (opaque; bound to these filters).",
-        ),
-    ] = None,
+    cursor: Annotated[str | None, CURSOR_QUERY] = None,
     status: Annotated[ListStatus | None, Query()] = None,
     owner_type: Annotated[OwnerType | None, Query()] = None,
     owner_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,

@@ -60,21 +60,34 @@ def lifecycle(store: FakeStore, **settings: Any) -> Lifecycle:
 # --- conditions ------------------------------------------------------------------------------------
 
 
-def test_suspend_is_one_update_whose_condition_holds_visibility_status_and_expiry() -> None:
-    store = FakeStore(stored=record(status=SUSPENDED))
-    lifecycle(store).suspend(ALICE, KEY_ID)
+def test_suspend_is_one_update_whose_condition_holds_visibility_status_expiry_and_the_version_read() -> None:
+    store = FakeStore(stored=record(version=3))
+    after = lifecycle(store).suspend(ALICE, KEY_ID)
     (update,) = store.updates
     assert update["condition"] == (
         "(owner_key = :vis_owner) AND (#status = :active AND "
-        "(attribute_not_exists(expires_at) OR expires_at > :now))"
+        "(attribute_not_exists(expires_at) OR expires_at > :now)) AND (#version = :read_version)"
     )
     assert update["values"] == {
         ":vis_owner": {"S": "acme#user#alice"},
         ":active": {"S": "active"},
         ":now": {"N": repr(NOW)},
+        ":read_version": {"N": "3"},
     }
-    assert update["names"] == {"#status": "status"}
+    assert update["names"] == {"#status": "status", "#version": "version"}
     assert update["set_values"]["status"] == {"S": "suspended"}
+    assert after.status == SUSPENDED and after.version == 4
+    ((event,),) = store.events
+    assert (event.action, event.key_id, event.actor_type, event.actor_id) == (
+        "suspend",
+        KEY_ID,
+        "user",
+        "alice",
+    )
+    assert event.changes == {
+        "status": {"from": "active", "to": "suspended"},
+        "suspended_at": {"from": None, "to": "2027-01-15T08:00:00Z"},
+    }
 
 
 def test_an_admin_condition_is_the_tenant_and_an_environment_key_adds_its_environment() -> None:
@@ -82,6 +95,7 @@ def test_an_admin_condition_is_the_tenant_and_an_environment_key_adds_its_enviro
     lifecycle(store).revoke(ADMIN, KEY_ID)
     assert store.updates[0]["condition"].startswith("(tenant_id = :vis_tenant) AND (#status IN")
     scoped = key_caller(SERVICE_ACCOUNT, "sa", {"write", "keys:write"}, environment_id="env_prod")
+    store.stored = record(owner_type=SERVICE_ACCOUNT, owner_id="sa", environment_id="env_prod")
     lifecycle(store).revoke(scoped, KEY_ID)
     assert "environment_id = :vis_env" in store.updates[1]["condition"]
     assert store.updates[1]["values"][":vis_env"] == {"S": "env_prod"}
@@ -115,9 +129,10 @@ def test_revoke_sets_the_ttl_to_revocation_plus_retention() -> None:
 
 
 def test_activate_removes_suspended_at() -> None:
-    store = FakeStore(stored=record())
+    store = FakeStore(stored=record(status=SUSPENDED, suspended_at=NOW - DAY))
     lifecycle(store).activate(ALICE, KEY_ID)
     assert store.updates[0]["remove"] == ("suspended_at",)
+    assert store.events[0][0].changes["suspended_at"]["to"] is None
 
 
 def test_patch_expiry_puts_the_lifetime_bound_in_the_condition() -> None:
@@ -144,16 +159,61 @@ def test_patch_expiry_puts_the_lifetime_bound_in_the_condition() -> None:
         (record(expires_at=NOW), 409, "The key is expired"),
     ],
 )
-def test_a_failed_condition_is_read_from_the_old_item(old: KeyRecord | None, status: int, words: str) -> None:
-    store = FakeStore(fail_with=ConditionFailed(old))
+def test_a_refusal_is_read_from_the_key_as_read_without_a_write(
+    old: KeyRecord | None, status: int, words: str
+) -> None:
+    store = FakeStore(stored=old)
     with pytest.raises(Problem) as refused:
         lifecycle(store).suspend(ALICE, KEY_ID)
     assert refused.value.status == status
     assert words in refused.value.detail
+    assert store.updates == [] and store.events == []
+
+
+@pytest.mark.parametrize(
+    ("old", "status", "words"),
+    [
+        (None, 404, "No such API key"),
+        (
+            record(status=REVOKED, version=2),
+            409,
+            "The key is revoked; suspend is available only for active keys.",
+        ),
+        (record(expires_at=NOW, version=2), 409, "The key is expired"),
+    ],
+)
+def test_a_change_that_lost_a_race_is_judged_against_the_key_as_it_now_is(
+    old: KeyRecord | None, status: int, words: str
+) -> None:
+    """Read active (version 1); the write's condition fails on the key another change made."""
+    store = FakeStore(stored=record(), fail_with=ConditionFailed(old))
+    with pytest.raises(Problem) as refused:
+        lifecycle(store).suspend(ALICE, KEY_ID)
+    assert refused.value.status == status
+    assert words in refused.value.detail
+    assert len(store.updates) == 1
+
+
+def test_a_change_that_lost_a_race_to_a_change_it_still_allows_is_tried_again() -> None:
+    """Read active (version 1); a rename landed first (version 2): the suspend is judged and
+    written again against version 2, and its event's changes start from that key."""
+
+    class RenamedFirst(FakeStore):
+        def change(self, key_id: str, change: Any) -> KeyRecord:
+            if not self.updates:
+                self.updates.append({})
+                raise ConditionFailed(record(name="renamed", version=2))
+            return super().change(key_id, change)
+
+    store = RenamedFirst(stored=record())
+    after = lifecycle(store).suspend(ALICE, KEY_ID)
+    assert after.version == 3 and after.name == "renamed" and after.status == SUSPENDED
+    assert store.updates[1]["values"][":read_version"] == {"N": "2"}
+    assert set(store.events[0][0].changes) == {"status", "suspended_at"}
 
 
 def test_a_failed_condition_the_old_item_does_not_explain_is_a_concurrent_change() -> None:
-    store = FakeStore(fail_with=ConditionFailed(record()))
+    store = FakeStore(stored=record(), fail_with=ConditionFailed(record()))
     with pytest.raises(Problem) as refused:
         lifecycle(store).suspend(ALICE, KEY_ID)
     assert refused.value.slug == "conflict"

@@ -55,9 +55,10 @@ def before_call(ctx: Any, case: Any, **kwargs: Any) -> None:
         key_id = _fresh_key_id()
         if key_id is not None:
             case.path_parameters = {**(case.path_parameters or {}), "id": key_id}
-    if path == "/v1/api-keys" and case.method.upper() == "GET" and case.query and "cursor" in case.query:
+    listings = ("/v1/api-keys", "/v1/audit-events")
+    if path in listings and case.method.upper() == "GET" and case.query and "cursor" in case.query:
         listing = {k: v for k, v in case.query.items() if k not in ("cursor", "limit")}
-        reply = _call("GET", "/v1/api-keys", params={**listing, "limit": 1})
+        reply = _call("GET", path, params={**listing, "limit": 1})
         cursor = reply.json().get("next_cursor") if reply.status_code == 200 else None
         query = dict(case.query)
         if cursor:

@@ -129,7 +129,7 @@ NAMED_RULES: dict[str, Rule] = {
                 "keys_table": table_metric(f"{kind}ThrottleEvents", None),
                 **{index: table_metric(f"{kind}ThrottleEvents", index) for index in INDEXES},
             },
-            "FILL(keys_table, 0) + FILL(by_tenant, 0) + FILL(by_owner, 0)",
+            " + ".join(f"FILL({name}, 0)" for name in ("keys_table", *INDEXES)),
             threshold=1,
             comparison=GE,
             datapoints=1,
@@ -137,6 +137,32 @@ NAMED_RULES: dict[str, Rule] = {
         )
         for kind in ("Read", "Write")
     },
+    # The audit publisher more than 5 minutes behind the stream, every minute for 5 minutes.
+    "PublishAuditEventsIteratorAgeAlarm": Rule(
+        {"": lambda_metric("IteratorAge", "PublishAuditEventsFunction", "Maximum", 60)},
+        None,
+        threshold=300_000,
+        comparison=GT,
+        datapoints=5,
+        periods=5,
+    ),
+    # Audit events the stream could not publish after its retries: any message in the queue fires.
+    "AuditEventsDeadLetterAlarm": Rule(
+        {
+            "": Watched(
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesVisible",
+                (("QueueName", {"Fn::GetAtt": ["AuditEventsDeadLetterQueue", "QueueName"]}),),
+                "Maximum",
+                300,
+            )
+        },
+        None,
+        threshold=1,
+        comparison=GE,
+        datapoints=1,
+        periods=1,
+    ),
 }
 
 
@@ -296,19 +322,30 @@ def test_authorizer_error_rate_is_a_percentage_of_invocations(
 
 @pytest.mark.parametrize("kind", ["Read", "Write"])
 @pytest.mark.parametrize(
-    ("table", "by_tenant", "by_owner", "fires"),
+    ("table", "by_tenant", "by_owner", "by_audit_tenant", "fires"),
     [
-        (None, None, None, False),
-        (0, 0, 0, False),
-        (1, None, None, True),
-        (None, 2, None, True),  # a throttled index counts as much as the table
-        (None, None, 1, True),
+        (None, None, None, None, False),
+        (0, 0, 0, 0, False),
+        (1, None, None, None, True),
+        (None, 2, None, None, True),  # a throttled index counts as much as the table
+        (None, None, 1, None, True),
+        (None, None, None, 1, True),
     ],
 )
-def test_throttles_on_the_table_or_either_index_fire(
-    kind: str, table: int | None, by_tenant: int | None, by_owner: int | None, fires: bool
+def test_throttles_on_the_table_or_any_index_fire(
+    kind: str,
+    table: int | None,
+    by_tenant: int | None,
+    by_owner: int | None,
+    by_audit_tenant: int | None,
+    fires: bool,
 ) -> None:
-    values = {"keys_table": table, "by_tenant": by_tenant, "by_owner": by_owner}
+    values = {
+        "keys_table": table,
+        "by_tenant": by_tenant,
+        "by_owner": by_owner,
+        "by_audit_tenant": by_audit_tenant,
+    }
     assert breaches(f"KeysTable{kind}ThrottleAlarm", values) is fires
 
 

@@ -37,6 +37,7 @@ ENV_NAMES = {
     "ALLOWED_SCOPES",
     "MAX_KEY_LIFETIME_DAYS",
     "RETENTION_DAYS",
+    "AUDIT_RETENTION_DAYS",
     "JWKS_URL",
     "JWT_ISSUER",
     "JWT_AUDIENCE",
@@ -75,6 +76,7 @@ MANAGEMENT_FUNCTIONS = {
     "ActivateKeyFunction",
     "RevokeKeyFunction",
     "RotateKeyFunction",
+    "ListAuditEventsFunction",
 }
 
 
@@ -188,6 +190,14 @@ def _statements(function_properties: Mapping[str, Any]) -> Iterator[Mapping[str,
         yield from policy["Statement"]
 
 
+# Beyond the table: the audit publisher puts events on the default bus and, after the stream's
+# retries, sends a failed batch's position to its dead-letter queue. Nothing else, nowhere else.
+OTHER_GRANTS = {
+    ("events:PutEvents", "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"),
+    ("sqs:SendMessage", "AuditEventsDeadLetterQueue"),
+}
+
+
 @pytest.mark.parametrize("function", FUNCTIONS, ids=[f.logical_id for f in FUNCTIONS])
 def test_function_policy_is_least_privilege(function: Any) -> None:
     for statement in _statements(function.properties):
@@ -200,8 +210,13 @@ def test_function_policy_is_least_privilege(function: Any) -> None:
             assert set(actions) <= {"kms:Sign", "kms:GetPublicKey"}
             assert "SigningKey" in str(resource)
             continue
-        assert all(a.startswith("dynamodb:") for a in actions)
-        assert "KeysTable" in str(resource)
+        if all(a.startswith("dynamodb:") for a in actions):
+            assert "KeysTable" in str(resource)
+            continue
+        assert function.logical_id == "PublishAuditEventsFunction", actions
+        (action,) = actions
+        place = resource.get("Fn::Sub") or resource.get("Fn::GetAtt", [""])[0]
+        assert (action, place) in OTHER_GRANTS, (action, resource)
 
 
 def _actions(logical_id: str, service: str = "dynamodb") -> set[str]:
@@ -252,9 +267,18 @@ def test_table_access_per_function() -> None:
     assert _actions("ListKeysFunction") == authenticate | {"dynamodb:Query"}
     assert _actions("CreateKeyFunction") == authenticate | {"dynamodb:PutItem"}
     assert _actions("RotateKeyFunction") == authenticate | {"dynamodb:PutItem"}
-    assert _actions("DeleteKeyFunction") == authenticate | {"dynamodb:DeleteItem"}
-    for name in ("Get", "Update", "Suspend", "Activate", "Revoke"):
-        assert _actions(f"{name}KeyFunction") == authenticate
+    # a change and its audit event are one transaction: the key's Update or Delete and the event's Put
+    assert _actions("DeleteKeyFunction") == authenticate | {"dynamodb:DeleteItem", "dynamodb:PutItem"}
+    for name in ("Update", "Suspend", "Activate", "Revoke"):
+        assert _actions(f"{name}KeyFunction") == authenticate | {"dynamodb:PutItem"}
+    assert _actions("GetKeyFunction") == authenticate
+    assert _actions("ListAuditEventsFunction") == authenticate | {"dynamodb:Query"}
+    # the stream function: the system event of a TTL removal, the bus, the dead-letter queue
+    assert _actions("PublishAuditEventsFunction") == {
+        "dynamodb:PutItem",
+        "events:PutEvents",
+        "sqs:SendMessage",
+    }
     assert _actions("VerifyFunction") == authenticate
     assert _actions("AuthorizerFunction") == authenticate
     for logical_id in ("WhoamiFunction", "OpenApiFunction", "FallbackFunction"):
@@ -278,9 +302,11 @@ def test_table_has_ttl_pitr_and_the_store_indexes() -> None:
     definition = table_definition(TEMPLATE)
     assert definition["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
     indexes = {i["IndexName"]: i for i in definition["GlobalSecondaryIndexes"]}
-    assert set(indexes) == {"by_tenant", "by_owner"}
+    assert set(indexes) == {"by_tenant", "by_owner", "by_audit_tenant"}
     assert [k["AttributeName"] for k in indexes["by_tenant"]["KeySchema"]] == ["tenant_id", "created_sk"]
     assert [k["AttributeName"] for k in indexes["by_owner"]["KeySchema"]] == ["owner_key", "created_sk"]
+    audit = [k["AttributeName"] for k in indexes["by_audit_tenant"]["KeySchema"]]
+    assert audit == ["audit_tenant", "audit_sk"]
     assert all(i["Projection"] == {"ProjectionType": "ALL"} for i in indexes.values())
 
 
@@ -290,7 +316,8 @@ def test_table_definition_creates_a_table() -> None:
         client = boto3.client("dynamodb", region_name="us-east-1")
         client.create_table(TableName="keysmith-keys", **table_definition(TEMPLATE))
         described = client.describe_table(TableName="keysmith-keys")["Table"]
-    assert {i["IndexName"] for i in described["GlobalSecondaryIndexes"]} == {"by_tenant", "by_owner"}
+    indexes = {i["IndexName"] for i in described["GlobalSecondaryIndexes"]}
+    assert indexes == {"by_tenant", "by_owner", "by_audit_tenant"}
 
 
 def test_globals_and_environment() -> None:

@@ -2,9 +2,10 @@
 transactions). Each worker thread is one "container": its own import of each function module, as
 separate Lambda execution environments would have; they share one boto3 client (thread-safe).
 
-Every change is one conditional write, so whatever the interleaving: only 200/409 (201/409 for
-rotation) answers, a revoked key stays revoked, the version counts exactly the changes that
-succeeded, and a key gets exactly one successor.
+Every change is one conditional write (with its audit event, in one transaction), so whatever the
+interleaving: only 200/409 (201/409 for rotation) answers, a revoked key stays revoked, the version
+counts exactly the changes that succeeded, each success has exactly one audit event (and a refusal
+none), and a key gets exactly one successor.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import ROOT, Reply, count_requests, make_event
+from tests.support.audit import stored_events
 from tests.support.client import Client as Api
 
 pytestmark = [pytest.mark.ddblocal, pytest.mark.parametrize("dynamodb", ["ddblocal"], indirect=True)]
@@ -124,6 +126,22 @@ def test_concurrent_suspend_activate_revoke_stay_consistent(api: Api, seed: int)
     final = api.parts.store.get_raw(key["id"])
     assert final is not None
     assert int(final["version"]["N"]) == 1 + successes, outcomes
+    # one event per success; the status changes they record chain from active to the final status
+    # (each event's "from" is what the change before it left: every status entered is left again,
+    # but for the last), whatever order their request times put them in
+    events = stored_events(api.parts.store.client, api.parts.store.table, key["id"])
+    assert Counter(e["action"] for e in events) == Counter(
+        ["create"] + [action for action, reply in zip(actions, replies, strict=True) if reply.status == 200]
+    )
+    statuses = [e["changes"]["status"] for e in events[1:]]
+    balance = Counter(s["to"] for s in statuses)
+    balance.subtract(Counter(s["from"] for s in statuses))
+    expected = Counter({final["status"]["S"]: 1})
+    expected.subtract(Counter({"active": 1}))
+    assert +balance == +expected and -balance == -expected, statuses
+    assert {e["request_id"] for e in events[1:]} == {
+        reply.header("X-Request-Id") for reply in replies if reply.status == 200
+    }
     if outcomes[("revoke", 200)]:
         assert final["status"] == {"S": "revoked"}
         assert "ttl" in final and "revoked_at" in final
@@ -146,6 +164,8 @@ def test_revocation_wins_over_everything_that_follows(api: Api) -> None:
     assert {reply.status for reply in replies} == {409}
     assert all("revoked" in reply.body["detail"] for reply in replies)
     assert api.parts.store.get_raw(key["id"]) == revoked
+    events = stored_events(api.parts.store.client, api.parts.store.table, key["id"])
+    assert [e["action"] for e in events] == ["create", "revoke"]
 
 
 @pytest.mark.parametrize("grace", [0, 300])
@@ -170,6 +190,9 @@ def test_concurrent_rotations_make_exactly_one_successor(api: Api, grace: int) -
     assert old["rotated_to"] == winner.body["id"]
     assert old["status"] == ("revoked" if grace == 0 else "active")
     assert api.stored(key["id"])["version"] == {"N": "2"}
+    client, table = api.parts.store.client, api.parts.store.table
+    assert [e["action"] for e in stored_events(client, table, key["id"])] == ["create", "rotate"]
+    assert [e["action"] for e in stored_events(client, table, winner.body["id"])] == ["create"]
 
 
 def test_rotations_that_all_read_before_any_writes_still_make_one_successor(
@@ -204,3 +227,7 @@ def test_rotations_that_all_read_before_any_writes_still_make_one_successor(
     listing = api.request("GET", "/v1/api-keys", token=token, query={"limit": "100"}).body["items"]
     assert sorted(item["id"] for item in listing) == sorted([key["id"], winner["id"]])
     assert api.stored(key["id"])["rotated_to"] == {"S": winner["id"]}
+    events = stored_events(store.client, store.table)
+    assert sorted((e["key_id"], e["action"]) for e in events) == sorted(
+        [(key["id"], "create"), (key["id"], "rotate"), (winner["id"], "create")]
+    )

@@ -1,11 +1,12 @@
-"""The request budget (docs/api-reference.md), counted at the DynamoDB client on moto and on DynamoDB
-Local: get 1 read, an unfiltered list page 1 query (a filtered one at most
-``MAX_QUERIES_PER_PAGE``), create 1 write, each state change 1 conditional write and no read, rotate
-1 GetItem + 1 TransactWriteItems, delete 1 write. A caller that authenticates with an API key
-(opaque or JWT) adds 1 GetItem, and 1 last-used UpdateItem at most once per key per window. A
-verification is 1 request: a GetItem for a key without limits (and its last-used write at most once
-per window), one conditional UpdateItem for a key with a rate limit or credits (a GetItem first when
-this process has not met the key yet)."""
+"""The request budget (docs/api-reference.md), counted at the DynamoDB client on moto and on
+DynamoDB Local: get 1 read, an unfiltered list page 1 query (a filtered one at most
+``MAX_QUERIES_PER_PAGE``), an audit-events page 1 query, create 1 transaction (the key and its
+audit event), each state change and delete 1 GetItem + 1 TransactWriteItems (the change and its
+audit event), rotate the same; a refused change only its read. A caller that authenticates with an
+API key (opaque or JWT) adds 1 GetItem, and 1 last-used UpdateItem at most once per key per window.
+A verification is 1 request: a GetItem for a key without limits (and its last-used write at most
+once per window), one conditional UpdateItem for a key with a rate limit or credits (a GetItem
+first when this process has not met the key yet)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ from tests.helpers import Reply, count_requests
 from tests.support.client import Client as Api
 from tests.support.client import authorize, whoami
 from tests.support.verification import admin_key, verify
+
+# A change: the read it is judged on, then one transaction (the change and its audit event).
+CHANGE = {"GetItem": 1, "TransactWriteItems": 1}
 
 
 def measured(api: Api, call: Callable[[], Reply], expected_status: int) -> Counter[str]:
@@ -53,7 +57,7 @@ def budget_cases(api: Api, token: str) -> list[tuple[str, Callable[[], Reply], i
             "create",
             lambda: post("POST", "/v1/api-keys", token=token, json_body={"name": "n"}),
             201,
-            {"PutItem": 1},
+            {"TransactWriteItems": 1},
         ),
         ("get", lambda: post("GET", f"/v1/api-keys/{active}", token=token), 200, {"GetItem": 1}),
         ("list", lambda: post("GET", "/v1/api-keys", token=token), 200, {"Query": 1}),
@@ -67,27 +71,28 @@ def budget_cases(api: Api, token: str) -> list[tuple[str, Callable[[], Reply], i
             "patch",
             lambda: post("PATCH", f"/v1/api-keys/{patchable}", token=token, json_body={"name": "x"}),
             200,
-            {"UpdateItem": 1},
+            CHANGE,
         ),
-        ("suspend", action(active, "suspend"), 200, {"UpdateItem": 1}),
-        ("activate", action(suspended, "activate"), 200, {"UpdateItem": 1}),
-        ("revoke", action(suspended, "revoke"), 200, {"UpdateItem": 1}),
-        ("refused revoke (409)", action(revoked, "revoke"), 409, {"UpdateItem": 1}),
+        ("suspend", action(active, "suspend"), 200, CHANGE),
+        ("activate", action(suspended, "activate"), 200, CHANGE),
+        ("revoke", action(suspended, "revoke"), 200, CHANGE),
+        ("refused revoke (409)", action(revoked, "revoke"), 409, {"GetItem": 1}),
         (
             "refused suspend of an unknown key (404)",
             action(revoked[:-4] + "0000", "suspend"),
             404,
-            {"UpdateItem": 1},
+            {"GetItem": 1},
         ),
-        ("rotate", action(rotatable, "rotate"), 201, {"GetItem": 1, "TransactWriteItems": 1}),
+        ("rotate", action(rotatable, "rotate"), 201, CHANGE),
         ("refused rotate (409)", action(revoked, "rotate"), 409, {"GetItem": 1}),
-        ("delete", lambda: post("DELETE", f"/v1/api-keys/{deletable}", token=token), 204, {"DeleteItem": 1}),
+        ("delete", lambda: post("DELETE", f"/v1/api-keys/{deletable}", token=token), 204, CHANGE),
         (
             "refused delete (409)",
             lambda: post("DELETE", f"/v1/api-keys/{still_active}", token=token),
             409,
-            {"DeleteItem": 1},
+            {"GetItem": 1},
         ),
+        ("audit events", lambda: post("GET", "/v1/audit-events", token=token), 200, {"Query": 1}),
     ]
 
 
@@ -124,10 +129,10 @@ def test_an_api_key_caller_adds_one_read_and_at_most_one_last_used_write_per_win
         for target in targets:
             assert api.request("POST", f"/v1/api-keys/{target}/suspend", token=admin).status == 200
     own = {
-        "suspend": ("POST", "/suspend", None, 200, {"UpdateItem": 1}),
-        "patch": ("PATCH", "", {"name": "x"}, 200, {"UpdateItem": 1}),
-        "rotate": ("POST", "/rotate", None, 201, {"GetItem": 1, "TransactWriteItems": 1}),
-        "delete": ("DELETE", "", None, 204, {"DeleteItem": 1}),
+        "suspend": ("POST", "/suspend", None, 200, CHANGE),
+        "patch": ("PATCH", "", {"name": "x"}, 200, CHANGE),
+        "rotate": ("POST", "/rotate", None, 201, CHANGE),
+        "delete": ("DELETE", "", None, 204, CHANGE),
         "get": ("GET", "", None, 200, {"GetItem": 1}),
         "list": ("GET", None, None, 200, {"Query": 1}),
     }[operation]

@@ -200,3 +200,65 @@ def test_the_plaintext_is_never_logged(api: Api) -> None:
         set_item(api, created["id"], status={"S": SUSPENDED})
         authorize(f"Bearer {created['key']}")
     assert not [line for line in lines if created["key"] in line or created["key"][-20:] in line]
+
+
+def test_no_secret_or_digest_in_any_audit_event(api: Api) -> None:
+    """Audit events record changes, never a secret or a digest: not in an event item, not in an
+    answer of GET /v1/audit-events, not in what EventBridge receives (a TTL removal included)."""
+    from functions.publish_audit_events.app import publisher
+    from keysmith import wiring
+    from keysmith.streams.audit_publisher import TTL_IDENTITY
+    from tests.support.audit import stored_events
+
+    session = api.session("u_1", "acme")
+    admin = api.session("root", "acme", ["admin"])
+    created = api.created_key(session, "audited", scopes=["read"])
+    rotated = api.rotate_key(session, created["id"], {"grace_period_seconds": 60})
+    assert rotated.status == 201, rotated.text
+    successor = rotated.body
+    for action in ("suspend", "revoke"):
+        assert api.act(session, successor["id"], action).status == 200
+    assert api.update_key(session, created["id"], {"name": "renamed"}).status == 200
+    assert api.delete_key(session, successor["id"]).status == 204
+    plaintexts = [created["key"], successor["key"]]
+    client, table = api.parts.store.client, api.parts.store.table
+    old = api.stored(created["id"])
+    digest = old["key_hash"]["S"]  # the stored SHA-256 (the id, public, is its first half as a UUID)
+    secrets = [part for p in plaintexts for part in secret_parts(p)] + [digest, digest[32:]]
+    TOTALS["secrets_checked"] += len(plaintexts)
+
+    class Bus:
+        def __init__(self) -> None:
+            self.details: list[str] = []
+
+        def put(self, entries: list[dict[str, Any]]) -> list[bool]:
+            self.details += [json.dumps(entry, default=str) for entry in entries]
+            return [True] * len(entries)
+
+    bus = Bus()
+    with wiring.replace(event_bus=bus):
+        ttl = {
+            "eventName": "REMOVE",
+            "userIdentity": dict(TTL_IDENTITY),
+            "dynamodb": {"OldImage": old, "SequenceNumber": "1"},
+        }
+        assert publisher().handle({"Records": [ttl]}) == {"batchItemFailures": []}
+        items = [i for i in snapshot(client, table).values() if "audit_event" in i]
+        inserts = [
+            {"eventName": "INSERT", "dynamodb": {"NewImage": i, "SequenceNumber": str(n)}}
+            for n, i in enumerate(items)
+        ]
+        assert publisher().handle({"Records": inserts}) == {"batchItemFailures": []}
+    actions = sorted(e["action"] for e in stored_events(client, table))
+    assert actions == sorted(
+        ["create", "rotate", "create", "suspend", "revoke", "update", "delete", "expire"]
+    )
+    assert len(bus.details) == len(items) == 8
+    answers = [
+        api.request("GET", "/v1/audit-events", token=t, query={"limit": "100"}) for t in (session, admin)
+    ]
+    assert all(a.status == 200 and len(a.body["items"]) == 8 for a in answers)
+    assert_absent("an audit event item", [json.dumps(item) for item in items], secrets)
+    assert_absent("an audit-events answer", [a.text for a in answers], secrets)
+    assert_absent("an EventBridge entry", bus.details, secrets)
+    assert all("key_hash" not in text for text in [*bus.details, *(a.text for a in answers)])

@@ -133,6 +133,20 @@ def test_without_act_as_it_is_an_admin_of_the_tenant(api: Api) -> None:
     assert internal("POST", f"/v1/api-keys/{bob['id']}/revoke").body["status"] == "revoked"
 
 
+def test_a_trusted_backends_changes_are_audited_with_its_iam_arn_as_the_actor(api: Api) -> None:
+    alice = session_key(api, "alice")
+    assert internal("POST", f"/v1/api-keys/{alice['id']}/suspend").status == 200
+    listing = internal("GET", "/v1/audit-events", headers=None)
+    assert listing.status == 200, listing.text
+    suspend, create = listing.body["items"]
+    assert (suspend["action"], suspend["key_id"]) == ("suspend", alice["id"])
+    assert suspend["actor"] == IAM_CREATOR
+    assert create["actor"] == {"type": "user", "id": "alice"}
+    acting = internal("GET", "/v1/audit-events", act_as="user:alice")
+    assert [e["action"] for e in acting.body["items"]] == ["suspend", "create"]
+    assert internal("GET", "/v1/audit-events", act_as="user:bob").body["items"] == []
+
+
 def test_as_the_admin_a_key_without_a_service_account_is_422_pointing_at_it(api: Api) -> None:
     problem = assert_problem(
         internal("POST", "/v1/api-keys", json_body={"name": "whose?"}), 422, "validation-error"

@@ -38,24 +38,39 @@ INDEXES = {"Fn::Sub": "${KeysTable.Arn}/index/*"}
 
 # An API-key caller is read (GetItem) and its use recorded (UpdateItem) on every management route.
 AUTHENTICATE = {"dynamodb:GetItem", "dynamodb:UpdateItem"}
+# Every change writes its audit event (a Put) in the same TransactWriteItems as the change; IAM
+# checks each action of a transaction.
+AUDITED = AUTHENTICATE | {"dynamodb:PutItem"}
+AUDIT_INDEX = repr({"Fn::Sub": "${KeysTable.Arn}/index/by_audit_tenant"})
+EVENT_BUS = repr(
+    {"Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"}
+)
+DEAD_LETTERS = repr({"Fn::GetAtt": ["AuditEventsDeadLetterQueue", "Arn"]})
 # What each function's code does to the table, and nothing more.
 NEEDS: dict[str, dict[str, set[str]]] = {
-    # PutItem: a plain create, and both Puts of the idempotent create's TransactWriteItems (IAM checks
-    # each action of a transaction); GetItem: authentication and the replay's read of the key
-    "CreateKeyFunction": {"table": AUTHENTICATE | {"dynamodb:PutItem"}, **PUBLIC_KEYS, **MINT},
+    # PutItem: the key, its audit event and the idempotency record, all Puts of one
+    # TransactWriteItems; GetItem: authentication and the replay's read of the key
+    "CreateKeyFunction": {"table": AUDITED, **PUBLIC_KEYS, **MINT},
     "ListKeysFunction": {"table": AUTHENTICATE, "indexes": {"dynamodb:Query"}, **PUBLIC_KEYS},
+    "ListAuditEventsFunction": {"table": AUTHENTICATE, AUDIT_INDEX: {"dynamodb:Query"}, **PUBLIC_KEYS},
     "GetKeyFunction": {"table": AUTHENTICATE, **PUBLIC_KEYS},
-    "UpdateKeyFunction": {"table": AUTHENTICATE, **PUBLIC_KEYS},
-    "SuspendKeyFunction": {"table": AUTHENTICATE, **PUBLIC_KEYS},
-    "ActivateKeyFunction": {"table": AUTHENTICATE, **PUBLIC_KEYS},
-    "RevokeKeyFunction": {"table": AUTHENTICATE, **PUBLIC_KEYS},
-    "DeleteKeyFunction": {"table": AUTHENTICATE | {"dynamodb:DeleteItem"}, **PUBLIC_KEYS},
-    # one read of the old key, then a transaction: Put of the successor + Update of the old key
-    "RotateKeyFunction": {"table": AUTHENTICATE | {"dynamodb:PutItem"}, **PUBLIC_KEYS, **MINT},
-    "VerifyFunction": {
-        "table": {"dynamodb:GetItem", "dynamodb:UpdateItem"},
-        **PUBLIC_KEYS,
-    },  # read + last-used
+    # one read of the key, then a transaction: the key's Update and its event's Put
+    "UpdateKeyFunction": {"table": AUDITED, **PUBLIC_KEYS},
+    "SuspendKeyFunction": {"table": AUDITED, **PUBLIC_KEYS},
+    "ActivateKeyFunction": {"table": AUDITED, **PUBLIC_KEYS},
+    "RevokeKeyFunction": {"table": AUDITED, **PUBLIC_KEYS},
+    "DeleteKeyFunction": {"table": AUDITED | {"dynamodb:DeleteItem"}, **PUBLIC_KEYS},
+    # one read of the old key, then a transaction: Put of the successor + Update of the old key +
+    # the Puts of their events
+    "RotateKeyFunction": {"table": AUDITED, **PUBLIC_KEYS, **MINT},
+    # the stream function: a TTL removal's system event (one conditional Put), the default event
+    # bus, and the dead-letter queue of batches it could not publish
+    "PublishAuditEventsFunction": {
+        "table": {"dynamodb:PutItem"},
+        EVENT_BUS: {"events:PutEvents"},
+        DEAD_LETTERS: {"sqs:SendMessage"},
+    },
+    "VerifyFunction": {"table": {"dynamodb:GetItem", "dynamodb:UpdateItem"}, **PUBLIC_KEYS},  # read + use
     "AuthorizerFunction": {"table": {"dynamodb:GetItem", "dynamodb:UpdateItem"}, **PUBLIC_KEYS},
     "JwksFunction": PUBLIC_KEYS,  # the public halves, for the JWKS
     "WhoamiFunction": {},  # the principal comes from the authorizer's context

@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 
 from keysmith.domain import key_format
 from keysmith.domain.api_key import ACTIVE, KeyRecord
+from keysmith.domain.audit import AuditEvent
 from keysmith.domain.idempotency import IdempotencyRecord
 from keysmith.domain.ports import Change, KeyStore, Listing, Page, Use, UseOutcome
 from keysmith.store import items
@@ -74,7 +75,7 @@ def not_modelled(call: str) -> NoReturn:
 class Unmodelled:
     """The KeyStore calls that neither fake models."""
 
-    def put_new(self, record: KeyRecord) -> None:
+    def put_new(self, record: KeyRecord, audit: tuple[AuditEvent, ...] = ()) -> None:
         not_modelled("put_new")
 
     def page(self, listing: Listing, limit: int, cursor: str | None) -> Page:
@@ -83,7 +84,7 @@ class Unmodelled:
     def idempotency_record(self, item_id: str) -> IdempotencyRecord | None:
         not_modelled("idempotency_record")
 
-    def put_once(self, record: IdempotencyRecord, key: KeyRecord) -> None:
+    def put_once(self, record: IdempotencyRecord, key: KeyRecord, audit: tuple[AuditEvent, ...] = ()) -> None:
         not_modelled("put_once")
 
     def use(self, use: Use) -> UseOutcome:
@@ -150,22 +151,26 @@ def rendered(key_id: str, change: Change) -> dict[str, Any]:
 @dataclass
 class RecordingStore(Unmodelled, KeyStore):
     """Records what the domain asks of the store (rendered as the store renders it); answers as told:
-    ``stored`` is the key every read and change sees, ``fail_with`` what every write raises."""
+    ``stored`` is the key every read sees, ``fail_with`` what every write raises. A change answers
+    the key the domain expects after it; ``events`` holds the audit events each write carried."""
 
     stored: KeyRecord | None = None
     fail_with: Exception | None = None
     updates: list[dict[str, Any]] = field(default_factory=list)
     transactions: list[list[dict[str, Any]]] = field(default_factory=list)
+    events: list[tuple[AuditEvent, ...]] = field(default_factory=list)
 
     def change(self, key_id: str, change: Change) -> KeyRecord:
         self.updates.append(rendered(key_id, change))
+        self.events.append(change.audit)
         if self.fail_with is not None:
             raise self.fail_with
-        assert self.stored is not None
-        return self.stored
+        assert change.expected is not None
+        return change.expected
 
     def delete(self, key_id: str, change: Change) -> None:
         self.updates.append({**rendered(key_id, change), "delete": True})
+        self.events.append(change.audit)
         if self.fail_with is not None:
             raise self.fail_with
 
@@ -179,5 +184,6 @@ class RecordingStore(Unmodelled, KeyStore):
 
     def rotate(self, successor: KeyRecord, key_id: str, change: Change) -> None:
         self.transactions.append([{"Put": successor}, {"Update": rendered(key_id, change)}])
+        self.events.append(change.audit)
         if self.fail_with is not None:
             raise self.fail_with

@@ -51,6 +51,7 @@ MANAGEMENT = {
     "POST /v1/api-keys/{id}/activate",
     "POST /v1/api-keys/{id}/revoke",
     "POST /v1/api-keys/{id}/rotate",
+    "GET /v1/audit-events",
 }
 
 

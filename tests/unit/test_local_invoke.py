@@ -1,6 +1,6 @@
-"""make invoke's pieces without sockets: the Lambda context, the event files (one real payload 2.0
-event per function, for its route on the right API), their placeholders, and finding DynamoDB
-Local."""
+"""make invoke's pieces without sockets: the Lambda context, the event files (one real event per
+function: payload 2.0 for its route on the right API, or a DynamoDB stream batch for the function
+the table's stream feeds), their placeholders, and finding DynamoDB Local."""
 
 from __future__ import annotations
 
@@ -42,6 +42,8 @@ def test_the_lambda_context_counts_down_from_the_timeout() -> None:
 # ------------------------------------------------------------------------------ event files
 EVENT_FILES = sorted(p for p in EVENTS_DIR.glob("*.json") if not p.name.startswith("env."))
 FUNCTIONS = LocalFunctions(load_template())
+STREAM_EVENT_FILES = [p for p in EVENT_FILES if "Records" in json.loads(p.read_text())]
+HTTP_EVENT_FILES = [p for p in EVENT_FILES if p not in STREAM_EVENT_FILES]
 
 
 def dummy_render(text: str) -> str:
@@ -56,7 +58,22 @@ def test_every_function_has_an_event_file() -> None:
     assert {path.name.split(".")[0] for path in EVENT_FILES} == folders  # variants: <folder>.<what>.json
 
 
-@pytest.mark.parametrize("path", EVENT_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", STREAM_EVENT_FILES, ids=lambda p: p.name)
+def test_each_stream_event_file_is_a_dynamodb_stream_batch_for_a_function_the_stream_feeds(
+    path: Path,
+) -> None:
+    event = json.loads(path.read_text())
+    spec = FUNCTIONS.for_event_file(path)
+    sources = [e for e in (spec.properties.get("Events") or {}).values() if e.get("Type") == "DynamoDB"]
+    assert sources and not spec.routes, spec.logical_id
+    for record in event["Records"]:
+        assert record["eventSource"] == "aws:dynamodb"
+        assert record["eventName"] in ("INSERT", "MODIFY", "REMOVE")
+        assert record["dynamodb"]["SequenceNumber"]
+        assert record["dynamodb"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+
+
+@pytest.mark.parametrize("path", HTTP_EVENT_FILES, ids=lambda p: p.name)
 def test_each_event_file_is_a_payload_2_0_event_for_its_functions_route(path: Path) -> None:
     event = json.loads(dummy_render(path.read_text()))
     spec = FUNCTIONS.for_event_file(path)

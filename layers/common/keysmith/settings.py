@@ -26,6 +26,7 @@ class Settings:
     allowed_scopes: tuple[str, ...] = DEFAULT_ALLOWED_SCOPES
     max_key_lifetime_days: int = 0
     retention_days: int = 30
+    audit_retention_days: int = 365
     jwks_url: str = ""
     jwt_issuer: str = ""
     jwt_audience: str = ""
@@ -79,6 +80,7 @@ class Settings:
             allowed_scopes=tuple(dict.fromkeys(scopes)),
             max_key_lifetime_days=integer("MAX_KEY_LIFETIME_DAYS", 0),
             retention_days=integer("RETENTION_DAYS", 30),
+            audit_retention_days=integer("AUDIT_RETENTION_DAYS", 365, minimum=1),
             jwks_url=env.get("JWKS_URL", "").strip(),
             jwt_issuer=env.get("JWT_ISSUER", "").strip(),
             jwt_audience=env.get("JWT_AUDIENCE", "").strip(),

@@ -8,7 +8,7 @@ use and reused by every warm invocation.
     part(name, build)  any other collaborator, built by its own layer on first use: the session
                        verifier (``keysmith.auth.sessions.session_verifier``) is one, so that
                        nothing here imports PyJWT and the verification functions never load it
-    key_creator(), key_query(), lifecycle()   the domain's services, handed the above
+    key_creator(), key_query(), lifecycle(), audit_trail()   the domain's services, handed the above
 
 Handlers and ``keysmith.auth`` ask here; the domain never does: it is handed what it needs.
 Tests swap collaborators with ``replace(...)`` (a context manager; ``reset()`` drops everything).
@@ -28,6 +28,7 @@ from keysmith.store.client import default_client
 from keysmith.store.keys import KeyStore
 
 if TYPE_CHECKING:
+    from keysmith.domain.audit_trail import AuditTrail
     from keysmith.domain.create import KeyCreator
     from keysmith.domain.jwt_key import JwtKeyReader
     from keysmith.domain.lifecycle import Lifecycle
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from keysmith.domain.signing import Signer
     from keysmith.signing.keyring import Keyring
 
-_NAMES = frozenset({"settings", "store", "verifier", "sessions", "now", "signing_keys"})
+_NAMES = frozenset({"settings", "store", "verifier", "sessions", "now", "signing_keys", "event_bus"})
 _parts: dict[str, Any] = {}  # what this process built, or what a test put in
 
 
@@ -54,7 +55,7 @@ def settings() -> Settings:
 def store() -> KeyStore:
     def build() -> KeyStore:
         s = settings()
-        return KeyStore(default_client(s.dynamodb_endpoint_url), s.table_name)
+        return KeyStore(default_client(s.dynamodb_endpoint_url), s.table_name, s.audit_retention_days)
 
     return part("store", build)
 
@@ -105,6 +106,17 @@ def lifecycle() -> Lifecycle:
     from keysmith.domain.lifecycle import Lifecycle
 
     return Lifecycle(store(), settings(), now, jwt_signer)
+
+
+def audit_trail() -> AuditTrail:
+    """The audit trail on the store's own client and table (built on each use, so a test's store
+    is always the one it reads)."""
+    from keysmith.domain.audit_trail import AuditTrail
+    from keysmith.store.audit_events import AuditEvents
+
+    keys = store()
+    log = AuditEvents(keys.client, keys.table, keys.audit_retention_days)
+    return AuditTrail(log, now)
 
 
 def build_verifier(settings: Settings, store: KeyStore) -> Verifier:

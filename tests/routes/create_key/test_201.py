@@ -9,9 +9,9 @@ from typing import Any
 
 from keysmith import clock
 from keysmith.domain import key_format as tokens
+from tests.support.audit import lost_answer
 from tests.support.client import Client as Api
 from tests.support.client import post_create
-from tests.support.interleavings import answers_lost
 from tests.support.problems import assert_problem
 
 
@@ -49,10 +49,12 @@ def test_create_returns_the_plaintext_once_with_its_metadata(api: Api) -> None:
 
 
 def test_a_create_whose_answer_was_lost_and_retried_still_succeeds(api: Api) -> None:
-    """DynamoDB applied the PutItem but its answer was lost; botocore's retry meets its own item."""
-    with answers_lost(api.parts.store.client, "put_item"):  # the retry finds the item it wrote
+    """DynamoDB applied the create's transaction but its answer was lost; botocore's retry of the
+    same request is answered as the success it was, with the plaintext."""
+    with lost_answer(api.parts.store.client, "TransactWriteItems") as forced:
         reply = api.request("POST", "/v1/api-keys", token=api.session("u_1", "acme"), json_body={"name": "k"})
-    assert reply.status == 201, reply.text
+    assert forced
+    assert reply.status == 201 and reply.body["key"], reply.text
     fetched = api.request("GET", f"/v1/api-keys/{reply.body['id']}", token=api.session("u_1", "acme"))
     assert fetched.status == 200
 

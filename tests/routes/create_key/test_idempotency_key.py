@@ -103,7 +103,7 @@ def test_the_key_is_scoped_to_the_caller(api: Api) -> None:
     assert len(ids) == 3
 
 
-def test_without_the_header_every_create_is_a_new_key_in_one_put(api: Api, monkeypatch: Any) -> None:
+def test_without_the_header_every_create_is_a_new_key_in_one_write(api: Api, monkeypatch: Any) -> None:
     token = api.session("u_1", "acme")
     calls: list[str] = []
     client = api.parts.store.client
@@ -115,7 +115,7 @@ def test_without_the_header_every_create_is_a_new_key_in_one_put(api: Api, monke
 
     monkeypatch.setattr(client, "_make_api_call", counting)
     assert create_once(api, token, None).status == 201
-    assert calls == ["PutItem"]
+    assert calls == ["TransactWriteItems"]  # the key and its audit event
     calls.clear()
     assert create_once(api, token, "k1").status == 201
     assert calls == ["TransactWriteItems"]

@@ -1,5 +1,6 @@
 """Store faults at every DynamoDB call site: throttling, server errors, read time-outs and dropped
-connections answer 503 problem+json with Retry-After, are logged, and leave no half-done change.
+connections answer 503 problem+json with Retry-After, are logged, and leave no half-done change:
+no change and no audit event, or (a fault that clears within botocore's retries) both, once.
 A failed last-used write never fails the request. Table-driven; the faults injected are counted.
 
 Faults are injected with botocore's ``before-send`` hook on the runtime's own client (on moto and on
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import ROOT, Reply
+from tests.support.audit import events_by_key
 from tests.support.client import Client as Api
 from tests.support.hardening import (
     FAULTS,
@@ -112,8 +114,12 @@ def _create(w: World, **headers: str) -> Reply:
 
 
 SITES: list[Site] = [
-    Site("create put", "PutItem", _create),
-    Site("create transaction", "TransactWriteItems", lambda w: _create(w, **{"Idempotency-Key": "retry-me"})),
+    Site("create transaction", "TransactWriteItems", _create),
+    Site(
+        "create transaction with an Idempotency-Key",
+        "TransactWriteItems",
+        lambda w: _create(w, **{"Idempotency-Key": "retry-me"}),
+    ),
     Site(
         "create by a key (auth read)",
         "GetItem",
@@ -154,6 +160,7 @@ SITES: list[Site] = [
         "UpdateItem",
         lambda w: w.api.request("GET", "/v1/api-keys", token=w.metered_key),
     ),
+    Site("audit events query", "Query", lambda w: w.api.request("GET", "/v1/audit-events", token=w.session)),
     Site(
         "last-used write",
         "UpdateItem",
@@ -171,22 +178,28 @@ def _lifecycle_sites() -> list[Site]:
     def post(action: str) -> Callable[[World], Reply]:
         return lambda w: w.api.request("POST", f"/v1/api-keys/{w.victim_id}/{action}", token=w.session)
 
-    if "update_key" in folders:
-        sites.append(
-            Site(
-                "update",
-                "UpdateItem",
-                lambda w: w.api.request(
-                    "PATCH", f"/v1/api-keys/{w.victim_id}", token=w.session, json_body={"name": "renamed"}
-                ),
-            )
+    def patch(w: World) -> Reply:
+        return w.api.request(
+            "PATCH", f"/v1/api-keys/{w.victim_id}", token=w.session, json_body={"name": "renamed"}
         )
-    for action, folder in (("suspend", "suspend_key"), ("revoke", "revoke_key")):
+
+    def delete(w: World) -> Reply:
+        return w.api.request("DELETE", f"/v1/api-keys/{w.victim_id}", token=w.session)
+
+    # Each change reads the key, then writes the change and its audit event in one transaction.
+    changes: list[tuple[str, str, Callable[[World], Reply], Callable[[World], Reply] | None]] = [
+        ("update", "update_key", patch, None),
+        ("suspend", "suspend_key", post("suspend"), None),
+        ("revoke", "revoke_key", post("revoke"), None),
+        ("activate", "activate_key", post("activate"), post("suspend")),
+        ("delete", "delete_key", delete, post("revoke")),
+    ]
+    for name, folder, call, prepare in changes:
         if folder in folders:
-            sites.append(Site(action, "UpdateItem", post(action)))
-    if "activate_key" in folders and "suspend_key" in folders:
-        sites.append(Site("activate", "UpdateItem", post("activate"), prepare=post("suspend")))
+            sites.append(Site(f"{name} read", "GetItem", call, prepare=prepare))
+            sites.append(Site(name, "TransactWriteItems", call, prepare=prepare))
     if "rotate_key" in folders:
+        sites.append(Site("rotate read", "GetItem", post("rotate")))
         sites.append(Site("rotate", "TransactWriteItems", post("rotate")))
         sites.append(
             Site(
@@ -200,9 +213,6 @@ def _lifecycle_sites() -> list[Site]:
                 ),
             )
         )
-    if "delete_key" in folders and "revoke_key" in folders:
-        delete = lambda w: w.api.request("DELETE", f"/v1/api-keys/{w.victim_id}", token=w.session)  # noqa: E731
-        sites.append(Site("delete", "DeleteItem", delete, prepare=post("revoke")))
     return sites
 
 
@@ -241,7 +251,7 @@ def test_a_store_fault_is_503_logged_and_changes_nothing(make_api: Any, site: Si
         assert "key store unavailable" in log, log
     else:
         assert "last-used write failed" in log, log
-    # nothing half-done: no new item (key or idempotency record), no changed key
+    # nothing half-done: no new item (key, audit event or idempotency record), no changed key
     changed = without_usage(after) != without_usage(before) if site.usage_may_change else after != before
     if site.expect == 503 and changed:
         TOTALS["half_written"] += 1
@@ -264,18 +274,39 @@ def test_a_create_that_failed_can_be_retried_with_the_same_idempotency_key(make_
     assert _create(world, **{"Idempotency-Key": "again"}).status == 200
 
 
+class Once(FaultInjector):
+    """Injects its fault into the first matching attempt only (botocore's retry then succeeds)."""
+
+    def _hook(self, request: Any, event_name: str, **kwargs: Any) -> Any:
+        if self.injected >= 1:
+            return None
+        return super()._hook(request, event_name, **kwargs)
+
+
 def test_a_fault_that_clears_within_the_retries_is_invisible(make_api: Any) -> None:
     """botocore retries (standard mode, 3 attempts): one throttled attempt still answers 201."""
     api = make_api()
     world = build_world(api)
 
-    class Once(FaultInjector):
-        def _hook(self, request: Any, event_name: str, **kwargs: Any) -> Any:
-            if self.injected >= 1:
-                return None
-            return super()._hook(request, event_name, **kwargs)
-
-    with Once(api.parts.store.client, "PutItem", "throttling").active() as f:
+    with Once(api.parts.store.client, "TransactWriteItems", "throttling").active() as f:
         reply = _create(world)
     TOTALS["faults_injected"] += f.injected
     assert reply.status == 201 and f.injected == 1
+    assert events_by_key(api.parts.store.client, api.parts.store.table)[reply.body["id"]] == ["create"]
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_a_change_whose_fault_clears_within_the_retries_has_exactly_one_event(
+    make_api: Any, fault: str
+) -> None:
+    """Every kind of fault, once, on the change's transaction: the change and one event (a time-out
+    or dropped connection may have landed the first attempt; the retry must not double it)."""
+    api = make_api()
+    world = build_world(api)
+
+    with Once(api.parts.store.client, "TransactWriteItems", fault).active() as f:
+        reply = world.api.request("POST", f"/v1/api-keys/{world.victim_id}/suspend", token=world.session)
+    TOTALS["faults_injected"] += f.injected
+    assert reply.status == 200 and f.injected == 1, reply.text
+    actions = events_by_key(api.parts.store.client, api.parts.store.table)[world.victim_id]
+    assert actions == ["create", "suspend"]

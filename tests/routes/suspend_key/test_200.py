@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from keysmith import clock
+from tests.support.audit import lost_answer
 from tests.support.client import Client as Api
 from tests.support.client import actions_of
-from tests.support.interleavings import answers_lost
 
 DAY = 86_400
 
@@ -46,13 +46,16 @@ def test_suspend_then_activate_then_revoke(api: Api) -> None:
 
 @pytest.mark.parametrize("action", ["suspend", "revoke"])
 def test_a_change_whose_answer_was_lost_and_retried_still_succeeds(api: Api, action: str) -> None:
-    """DynamoDB applied the UpdateItem but its answer was lost; botocore's retry fails the condition
-    the first attempt made false, and must still be answered 200, not 409."""
+    """DynamoDB applied the change's transaction but its answer was lost; botocore sends the same
+    request again, which must still be answered 200, not 409 (and leaves one audit event:
+    tests/rules/test_audit_exactly_once.py)."""
     token = api.session("u_retry", "acme")
     created = api.request("POST", "/v1/api-keys", token=token, json_body={"name": "k"}).body
-    with answers_lost(api.parts.store.client, "update_item"):
+    with lost_answer(api.parts.store.client, "TransactWriteItems") as forced:
         reply = api.request("POST", f"/v1/api-keys/{created['id']}/{action}", token=token)
+    assert forced
     assert reply.status == 200, reply.text
     assert reply.body["status"] == {"suspend": "suspended", "revoke": "revoked"}[action]
+    assert api.stored(created["id"])["version"] == {"N": "2"}
     again = api.request("POST", f"/v1/api-keys/{created['id']}/{action}", token=token)
     assert again.status == 409  # a real second request is still refused

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from keysmith import clock
-from keysmith.domain import jwt_key, key_format, policy, restrictions
+from keysmith.domain import audit, jwt_key, key_format, policy, restrictions
 from keysmith.domain.api_key import ACTIVE, KeyRecord
 from keysmith.domain.ports import KeyStore
 from keysmith.domain.principals import Principal
@@ -235,6 +235,7 @@ class KeyCreator(KeyService):
         )
 
     def create(self, principal: Principal, request: NewKey) -> tuple[KeyRecord, str]:
+        """The key and its ``create`` audit event, in one write."""
         record, plaintext = self.build_record(principal, request)
-        self.store.put_new(record)
+        self.store.put_new(record, (audit.created(principal, record),))
         return record, plaintext

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from keysmith.domain import policy
+from keysmith.domain import audit, policy
 from keysmith.domain.api_key import KeyRecord
 from keysmith.domain.ports import StoreUnavailable, TransactionCancelled
 from keysmith.domain.principals import Principal
@@ -110,7 +110,7 @@ def create_once(
     now = int(creator.now())
     idem = IdempotencyRecord(item_id, body_fingerprint, record.id, now, now + WINDOW_SECONDS)
     try:
-        store.put_once(idem, record)
+        store.put_once(idem, record, (audit.created(principal, record),))
     except TransactionCancelled as cancelled:
         code, old = cancelled.reasons[0] if cancelled.reasons else ("None", None)
         # Throttling and conflicts never get here: the store raises StoreUnavailable for them.

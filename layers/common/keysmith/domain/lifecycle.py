@@ -1,23 +1,28 @@
 """The key lifecycle: change (PATCH), suspend, activate, revoke, rotate and delete, as the status
 machine (``status_machine``) says.
 
-Every change is one conditional write with no read before it: the store writes on condition that
-the caller may see the key and that its status (with "expired" derived from the clock) allows the
-action. When the condition fails, the store hands back the key as it was, and that alone tells 404
-(absent, or not this caller's) from 409 (the caller's, in a status that does not allow it).
-Rotation reads once (to copy the settings) and writes once: a transaction that puts the successor
-and changes the old key on condition that its ``version`` is still the one read.
+Every change reads the key once and writes once: a transaction that changes the key and writes its
+audit event (``keysmith.domain.audit``), on condition that the caller may see the key, that its
+status (with "expired" derived from the clock) allows the action and that its ``version`` is still
+the one read, so the event's ``changes`` (the key as read -> the key as written) are exactly what
+the write did. The read alone answers 404 (absent, or not this caller's) and 409 (a status that
+does not allow the action) without a write. When another change lands between the read and the
+write, the cancelled transaction hands back the key as it now is and the change is judged and
+tried again against that (``MAX_ATTEMPTS``), as if it had arrived a moment later.
+Rotation reads once (to copy the settings) and writes once: a transaction that puts the successor,
+changes the old key on condition that its ``version`` is still the one read, and writes the two
+events (``rotate`` on the old key, ``create`` on its successor).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from keysmith.clock import rfc3339
-from keysmith.domain import policy, restrictions
+from keysmith.domain import audit, policy, restrictions
 from keysmith.domain.api_key import ACTIVE, REVOKED, SUSPENDED, KeyRecord
 from keysmith.domain.create import (
     DAY,
@@ -40,6 +45,17 @@ from keysmith.domain.status_machine import ACTIVATE, CHANGE, DELETE, REVOKE, ROT
 MAX_GRACE_SECONDS = 7 * DAY
 RESTRICTION_FIELDS = restrictions.FIELDS
 CHANGEABLE_FIELDS = ("name", "description", "metadata", "scopes", "expires_at", *RESTRICTION_FIELDS)
+# How often a change is tried again when others keep landing between its read and its write.
+MAX_ATTEMPTS = 16
+# The audit action of each status-machine action.
+AUDIT_ACTIONS = {
+    SUSPEND.name: audit.SUSPEND,
+    ACTIVATE.name: audit.ACTIVATE,
+    REVOKE.name: audit.REVOKE,
+    ROTATE.name: audit.ROTATE,
+    DELETE.name: audit.DELETE,
+    CHANGE.name: audit.UPDATE,
+}
 
 __all__ = [
     "ACTIVATE",
@@ -144,35 +160,33 @@ class Lifecycle(KeyService):
                 sets["ttl"] = ttl_for(expires_at, None, settings.retention_days)
                 # The deploy's maximum lifetime counts from the key's creation: a condition, not a read.
                 created_not_before = expires_at - limit
-        read_version = self._restriction_changes(principal, key_id, changes, now, sets, remove)
+        narrows_only = self._restriction_changes(principal, changes, now, sets, remove)
         change = Change(
             principal,
             CHANGE,
             now,
             sets,
             tuple(remove),
-            read_version=read_version,
             created_not_before=created_not_before,
             expiry_only_shrinks=expiry_rule,
             starts_before_expiry=_one_bound_of_two(sets, remove),
         )
         try:
-            return self._change(key_id, change)
+            return self._change(key_id, change, narrows_only)
         except _ConditionUnexplained as unexplained:
             raise _expiry_refusal(unexplained.record, change, limit) from None
 
     def _restriction_changes(
         self,
         principal: Principal,
-        key_id: str,
         changes: KeyChanges,
         now: float,
         sets: dict[str, Any],
         remove: list[str],
-    ) -> int | None:
-        """Add the given restriction fields to ``sets``/``remove``. An API-key caller's change is
-        checked against the key as read (rule 7) and written on condition of that read's version,
-        which this returns (None: no read)."""
+    ) -> Callable[[KeyRecord], None] | None:
+        """Add the given restriction fields to ``sets``/``remove``. For an API-key caller, the
+        rule-7 check (narrow only) to run against the key as read before the write, which is
+        conditioned on that read's version."""
         given = changes.given & frozenset(RESTRICTION_FIELDS)
         if not given:
             return None
@@ -194,21 +208,16 @@ class Lifecycle(KeyService):
             sets.update(new.counters or {})
         if principal.kind != API_KEY:
             return None
-        old = self.store.get(key_id)
-        refusal = self._refusal(principal, old, CHANGE, now)
-        if refusal is not None:
-            raise refusal
-        assert old is not None
-        policy.check_restrictions_only_narrow(principal, old, new, given, now)
-        return old.version
 
-    # --- delete: one conditional delete --------------------------------------------------------
+        def only_narrows(old: KeyRecord) -> None:
+            policy.check_restrictions_only_narrow(principal, old, new, given, now)
+
+        return only_narrows
+
+    # --- delete: one read and one transaction (the delete and its event) -----------------------
     def delete(self, principal: Principal, key_id: str) -> None:
         now = self._begin(principal, key_id)
-        try:
-            self.store.delete(key_id, Change(principal, DELETE, now, {}))
-        except ConditionFailed as failed:
-            raise self._refusal(principal, failed.item, DELETE, now) or self._concurrent() from None
+        self._audited_write(key_id, Change(principal, DELETE, now, {}), deleting=True)
 
     # --- rotate: one read and one transaction ---------------------------------------------------
     def rotate(
@@ -245,7 +254,11 @@ class Lifecycle(KeyService):
                 ends = min(ends, old.expires_at)
             sets["expires_at"] = ends
             sets["ttl"] = ttl_for(ends, None, settings.retention_days)
-        change = Change(principal, ROTATE, now, sets, read_version=old.version)
+        events = (
+            audit.event_for(audit.ROTATE, principal, old, audit.applied(old, sets, ()), now),
+            audit.created(principal, new),
+        )
+        change = Change(principal, ROTATE, now, sets, read_version=old.version, audit=events)
         try:
             self.store.rotate(new, key_id, change)
         except TransactionCancelled as cancelled:
@@ -296,22 +309,55 @@ class Lifecycle(KeyService):
             raise not_found()
         return self.now()
 
-    def _change(self, key_id: str, change: Change) -> KeyRecord:
-        try:
-            return self.store.change(key_id, change)
-        except ConditionFailed as failed:
-            refusal = self._refusal(change.principal, failed.item, change.action, change.now)
+    def _change(
+        self, key_id: str, change: Change, judge: Callable[[KeyRecord], None] | None = None
+    ) -> KeyRecord:
+        after = self._audited_write(key_id, change, judge=judge)
+        assert after is not None
+        return after
+
+    def _audited_write(
+        self,
+        key_id: str,
+        change: Change,
+        deleting: bool = False,
+        judge: Callable[[KeyRecord], None] | None = None,
+    ) -> KeyRecord | None:
+        """Read the key, judge the change against it, and write the change with its event on
+        condition that the key is still the one read; the key as written (None once deleted)."""
+        record = self.store.get(key_id)
+        for _ in range(MAX_ATTEMPTS):
+            refusal = self._refusal(change.principal, record, change.action, change.now)
             if refusal is not None:
-                raise refusal from None
-            assert failed.item is not None
-            if (
-                change.created_not_before is not None
-                or change.expiry_only_shrinks is not None
-                or change.starts_before_expiry
-                or change.read_version is not None
-            ):
-                raise _ConditionUnexplained(failed.item) from None
-            raise self._concurrent() from None
+                raise refusal
+            assert record is not None
+            if judge is not None:
+                judge(record)  # e.g. rule 7 for restrictions, against the key as read
+            after = None if deleting else audit.applied(record, change.sets, change.remove)
+            action = AUDIT_ACTIONS[change.action.name]
+            event = audit.event_for(action, change.principal, record, after, change.now)
+            attempt = replace(change, read_version=record.version, audit=(event,), expected=after)
+            try:
+                if deleting:
+                    self.store.delete(key_id, attempt)
+                    return None
+                return self.store.change(key_id, attempt)
+            except ConditionFailed as failed:
+                if failed.item is not None and failed.item.version != record.version:
+                    record = failed.item  # another change landed first: judge this one against it
+                    continue
+                refusal = self._refusal(change.principal, failed.item, change.action, change.now)
+                if refusal is not None:
+                    raise refusal from None
+                assert failed.item is not None
+                if (
+                    change.created_not_before is not None
+                    or change.expiry_only_shrinks is not None
+                    or change.starts_before_expiry
+                ):
+                    raise _ConditionUnexplained(failed.item) from None
+                raise self._concurrent() from None
+        raise self._concurrent()
 
     def _refusal(
         self, principal: Principal, record: KeyRecord | None, action: Action, now: float

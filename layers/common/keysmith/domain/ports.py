@@ -16,6 +16,7 @@ from keysmith.domain.principals import Principal
 from keysmith.domain.status_machine import Action
 
 if TYPE_CHECKING:
+    from keysmith.domain.audit import AuditEvent
     from keysmith.domain.idempotency import IdempotencyRecord
 
 
@@ -73,6 +74,10 @@ class Change:
     # The key must still start before it ends: a new ``not_before`` before the stored ``expires_at``,
     # or a new ``expires_at`` after the stored ``not_before`` (whichever of the two ``sets`` holds).
     starts_before_expiry: bool = False
+    # Audited changes: the events written in the same transaction as the change, and the key as
+    # it is after it (what the store answers; a transaction returns no item).
+    audit: tuple[AuditEvent, ...] = ()
+    expected: KeyRecord | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +93,36 @@ class Listing:
     environment_id: str | None = None
     owner_type: str | None = None
     owner_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditListing:
+    """The audit events of one tenant, newest first, filtered: by the owner whose keys' events a
+    non-admin may see (``owner_key``), an environment, a key and an action. ``binding`` ties a
+    cursor to exactly these filters."""
+
+    tenant_id: str
+    binding: str
+    owner_key: str | None = None
+    environment_id: str | None = None
+    key_id: str | None = None
+    action: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    events: list[AuditEvent]
+    cursor: str | None
+
+
+class AuditLog(Protocol):
+    def audit_page(self, listing: AuditListing, limit: int, cursor: str | None) -> AuditPage:
+        """Raises ``BadCursor`` for a cursor not issued for this listing."""
+        ...
+
+    def put_event(self, event: AuditEvent) -> bool:
+        """Store an event unless one with its id exists; False when it did."""
+        ...
 
 
 class KeyReader(Protocol):
@@ -130,7 +165,9 @@ class MeteredReader(KeyReader, Protocol):
 
 
 class KeyStore(MeteredReader, Protocol):
-    def put_new(self, record: KeyRecord) -> None: ...
+    def put_new(self, record: KeyRecord, audit: tuple[AuditEvent, ...] = ()) -> None:
+        """Store a new key (and its events, in one transaction); never overwrites."""
+        ...
 
     def change(self, key_id: str, change: Change) -> KeyRecord:
         """Raises ``ConditionFailed`` with the key as it was."""
@@ -150,7 +187,7 @@ class KeyStore(MeteredReader, Protocol):
 
     def idempotency_record(self, item_id: str) -> IdempotencyRecord | None: ...
 
-    def put_once(self, record: IdempotencyRecord, key: KeyRecord) -> None:
+    def put_once(self, record: IdempotencyRecord, key: KeyRecord, audit: tuple[AuditEvent, ...] = ()) -> None:
         """Put the idempotency record (unless a live one exists) and the key, both or neither;
         ``TransactionCancelled`` whose first reason carries the live record."""
         ...

@@ -18,6 +18,15 @@ from keysmith.domain.status_machine import STATUSES
 _STATUS_RULE = f"Must be one of {', '.join(STATUSES)}."
 
 
+def cursor_problem(error: BadCursor) -> Problem:
+    """400 for a list cursor this service did not issue for this listing."""
+    return Problem(
+        "malformed-request",
+        f"The cursor is not valid: {error}.",
+        errors=[{"pointer": "/cursor", "detail": str(error)}],
+    )
+
+
 @dataclass(frozen=True)
 class ListFilter:
     status: str | None = None
@@ -56,11 +65,7 @@ class KeyQuery:
         try:
             return self.store.page(listing, limit, cursor)
         except BadCursor as error:
-            raise Problem(
-                "malformed-request",
-                f"The cursor is not valid: {error}.",
-                errors=[{"pointer": "/cursor", "detail": str(error)}],
-            ) from None
+            raise cursor_problem(error) from None
 
     def listing(self, principal: Principal, filters: ListFilter) -> Listing | None:
         """Which index partition and filters answer this caller's listing; None when nothing can match."""

@@ -230,3 +230,41 @@ def plain_values(limits: Limits, fields: Iterable[str] = FIELDS) -> dict[str, An
         else {"refill_amount": credits.refill_amount, "refill_interval": credits.refill_interval},
     }
     return {name: values[name] for name in fields}
+
+
+def applied(limits: Limits, sets: Mapping[str, Any], remove: Iterable[str]) -> Limits:
+    """``limits`` after a write that sets ``sets`` (restriction fields in their ``plain_values`` form,
+    and counters) and removes ``remove``: the inverse of ``plain_values``, for the key as written."""
+    removed = set(remove)
+    values = {name: sets.get(name) for name in FIELDS if name in sets or name in removed}
+    rate, credits = values.get("rate_limit"), values.get("credits")
+    changed: dict[str, Any] = {}
+    if "allowed_ips" in values:
+        changed["allowed_ips"] = tuple(values["allowed_ips"] or ())
+    if "not_before" in values:
+        changed["not_before"] = values["not_before"]
+    if "rate_limit" in values:
+        changed["rate_limit"] = None if rate is None else RateLimit(rate["limit"], rate["window_seconds"])
+    if "credits" in values:
+        changed["credits"] = (
+            None if credits is None else Credits(credits.get("refill_amount"), credits.get("refill_interval"))
+        )
+    counters = {name: value for name, value in sets.items() if name.startswith(COUNTER_PREFIXES)}
+    if counters:
+        changed["counters"] = {**(limits.counters or {}), **counters}
+    return replace(limits, **changed) if changed else limits
+
+
+def shown(limits: Limits, now: float) -> dict[str, Any]:
+    """The four restriction fields as a key's JSON and its audit events show them (``credits``
+    with what is left at ``now``), None for an unset one."""
+    values = plain_values(limits)
+    values["allowed_ips"] = list(limits.allowed_ips) or None
+    if limits.credits is not None:
+        values["credits"] = {
+            "remaining": limits.credits_left(now),
+            "refill": None
+            if limits.credits.refill_amount is None
+            else {"amount": limits.credits.refill_amount, "interval": limits.credits.refill_interval},
+        }
+    return values

@@ -37,6 +37,7 @@ from keysmith import wiring
 from keysmith.auth.credentials import authenticate
 from keysmith.auth.trusted_backend import ACT_AS_HEADER, TENANT_HEADER, iam_caller, trusted_backend
 from keysmith.domain.api_key import KeyRecord
+from keysmith.domain.audit import Origin, request_origin
 from keysmith.domain.principals import Principal
 from keysmith.domain.problems import Problem, not_found
 from keysmith.http.answers import (
@@ -143,6 +144,12 @@ def _authenticate(event: dict[str, Any]) -> Principal:
     return authenticate(header(headers, "authorization"), http.get("sourceIp"), http.get("userAgent"))
 
 
+def _origin(event: dict[str, Any], request_id: str) -> Origin:
+    """Where the request came from, for its audit event (as the gateway saw it)."""
+    http = (event.get("requestContext") or {}).get("http") or {}
+    return Origin(http.get("sourceIp") or None, http.get("userAgent") or None, request_id)
+
+
 def _checked_in_order(
     event: dict[str, Any], body: str, rights: Rights
 ) -> tuple[Principal | None, Problem | None]:
@@ -199,7 +206,8 @@ def lambda_handler(
             assert principal is not None
             token = _principal.set(principal)
             try:
-                result = app.resolve(event, context)
+                with request_origin(_origin(event, request_id)):
+                    result = app.resolve(event, context)
             finally:
                 _principal.reset(token)
             if int(result.get("statusCode", 200)) in _BODY_STATUSES:

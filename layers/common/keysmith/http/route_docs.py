@@ -49,9 +49,10 @@ def route_doc(
     answers: dict[int, OpenAPIResponse],
     *problem_statuses: int,
     description: str | None = None,
+    tag: str = "api-keys",
 ) -> dict[str, Any]:
     """The OpenAPI details of a route, for its decorator: ``@router.get(path, **route_doc(...))``."""
-    doc: dict[str, Any] = {"summary": summary, "operation_id": operation_id, "tags": ["api-keys"]}
+    doc: dict[str, Any] = {"summary": summary, "operation_id": operation_id, "tags": [tag]}
     if description is not None:
         doc["description"] = description
     doc["responses"] = {**answers, **problem_responses(*problem_statuses)}

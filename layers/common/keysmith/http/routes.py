@@ -18,6 +18,7 @@ from keysmith.http.answers import problem_result, request_id_of
 MANAGEMENT_ROUTES: tuple[tuple[str, str], ...] = (
     ("POST", "/v1/api-keys"),
     ("GET", "/v1/api-keys"),
+    ("GET", "/v1/audit-events"),
     ("GET", "/v1/api-keys/{id}"),
     ("PATCH", "/v1/api-keys/{id}"),
     ("DELETE", "/v1/api-keys/{id}"),

@@ -23,8 +23,17 @@ def encode_cursor(last_key: Mapping[str, Any], binding: str) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, part_name: str, partition: str, binding: str) -> dict[str, Any]:
-    """The ExclusiveStartKey of a cursor, after checking it belongs to exactly this listing."""
+def decode_cursor(
+    cursor: str,
+    part_name: str,
+    partition: str,
+    binding: str,
+    *,
+    sort_name: str = "created_sk",
+    id_prefix: str = "",
+) -> dict[str, Any]:
+    """The ExclusiveStartKey of a cursor, after checking it belongs to exactly this listing (an
+    index with sort key ``sort_name``, over items whose ids are ``id_prefix`` and a UUID)."""
     if not 0 < len(cursor) <= MAX_CURSOR_LENGTH:
         raise BadCursor("cursor has the wrong length")
     try:
@@ -32,7 +41,7 @@ def decode_cursor(cursor: str, part_name: str, partition: str, binding: str) -> 
         data = json.loads(raw)
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise BadCursor("cursor is not one this service issued") from None
-    expected = {"id", "created_sk", part_name, "b"}
+    expected = {"id", sort_name, part_name, "b"}
     if (
         not isinstance(data, dict)
         or set(data) != expected
@@ -41,6 +50,9 @@ def decode_cursor(cursor: str, part_name: str, partition: str, binding: str) -> 
         raise BadCursor("cursor is not one this service issued")
     if data["b"] != binding or data[part_name] != partition:
         raise BadCursor("cursor belongs to another listing")
-    if not _UUID.fullmatch(data["id"]) or not _STAMP.fullmatch(data["created_sk"]):
+    item_id = data["id"]
+    if not item_id.startswith(id_prefix) or not _UUID.fullmatch(item_id[len(id_prefix) :]):
         raise BadCursor("cursor is not one this service issued")
-    return {name: {"S": data[name]} for name in ("id", "created_sk", part_name)}
+    if not _STAMP.fullmatch(data[sort_name]):
+        raise BadCursor("cursor is not one this service issued")
+    return {name: {"S": data[name]} for name in ("id", sort_name, part_name)}

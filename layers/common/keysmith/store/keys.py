@@ -13,6 +13,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from keysmith.domain.api_key import KeyRecord
+from keysmith.domain.audit import AuditEvent
 from keysmith.domain.idempotency import IdempotencyRecord
 from keysmith.domain.ports import (
     Change,
@@ -24,13 +25,12 @@ from keysmith.domain.ports import (
     Use,
     UseOutcome,
 )
-from keysmith.store import items
+from keysmith.store import audit_events, items
 from keysmith.store.client import UNAVAILABLE_CODES, error_code, guard
 from keysmith.store.conditions import Expression, change_condition
-from keysmith.store.cursors import encode_cursor
 from keysmith.store.items import from_item, number, to_item
 from keysmith.store.limits import use_key
-from keysmith.store.listing import listing_position, query_limits, query_request
+from keysmith.store.listing import filled_page, listing_position, query_request
 
 
 def _condition_failed(error: ClientError) -> ConditionFailed:
@@ -44,9 +44,22 @@ def _is_condition_failure(error: ClientError) -> bool:
 
 
 class KeyStore:
-    def __init__(self, client: Any, table_name: str) -> None:
+    """Audited writes (a ``Change`` with ``audit`` events, ``put_new``/``put_once`` with events)
+    are one TransactWriteItems: the change and its events, both or neither. botocore sends every
+    TransactWriteItems with a ClientRequestToken and keeps it across its retries, so DynamoDB
+    answers the retry of a transaction that landed as the success it was; where a store ignores
+    the token (moto), the retry's cancellation says that this call's own event is already stored,
+    which is read as that same success (``transact``)."""
+
+    def __init__(
+        self,
+        client: Any,
+        table_name: str,
+        audit_retention_days: int = audit_events.DEFAULT_RETENTION_DAYS,
+    ) -> None:
         self.client = client
         self.table = table_name
+        self.audit_retention_days = audit_retention_days
 
     # --- reads --------------------------------------------------------------------------------
     def get(self, key_id: str) -> KeyRecord | None:
@@ -67,43 +80,34 @@ class KeyStore:
         return item
 
     def page(self, listing: Listing, limit: int, cursor: str | None) -> Page:
-        """One page, newest first, from an index; the listing's filters as a FilterExpression.
-
-        A page holds ``limit`` keys unless the listing is exhausted, whatever the filters: the
-        store asks for ``limit + 1`` matches (the extra one tells whether anything is left), and
-        while a filter leaves it short it queries on, each query reading ``QUERY_GROWTH`` times
-        more items, at most ``MAX_QUERIES_PER_PAGE`` queries (``query_limits``). Only when those
-        read everything they may and still found too few is a page short with a cursor.
-        """
-        found: list[dict[str, Any]] = []
-        start = cursor
-        last: dict[str, Any] | None = None
-        for asked in query_limits(limit):
-            with guard():
-                answer = self.client.query(**query_request(self.table, listing, asked, start))
-            found += answer.get("Items", [])
-            last = answer.get("LastEvaluatedKey")
-            if len(found) > limit or not last:
-                break
-            start = encode_cursor(last, listing.binding)
-        if len(found) > limit:
-            found = found[:limit]
-            last = listing_position(found[-1], listing)
-        records = [from_item(item) for item in found]
-        return Page(records, encode_cursor(last, listing.binding) if last else None)
+        """One page, newest first, from an index; the listing's filters as a FilterExpression,
+        filled as ``listing.filled_page`` says."""
+        found, after = filled_page(
+            self.client,
+            lambda asked, start: query_request(self.table, listing, asked, start),
+            limit,
+            cursor,
+            position=lambda item: listing_position(item, listing),
+            binding=listing.binding,
+        )
+        return Page([from_item(item) for item in found], after)
 
     def idempotency_record(self, item_id: str) -> IdempotencyRecord | None:
         item = self.get_raw(item_id)
         return items.idempotency_from_item(item) if item else None
 
     # --- writes -------------------------------------------------------------------------------
-    def put_new(self, record: KeyRecord) -> None:
-        """Store a new key; never overwrites.
+    def put_new(self, record: KeyRecord, audit: tuple[AuditEvent, ...] = ()) -> None:
+        """Store a new key; never overwrites. With ``audit``, the key and its events in one
+        transaction (a lost answer is handled by ``transact``).
 
         botocore retries a write whose answer was lost (a time-out after DynamoDB applied it); the
         retry then fails its own condition. The item already there is ours exactly when it holds
         this key's digest (ids come from 256-bit random keys), so that is a success, not an error.
         """
+        if audit:
+            self._transact_entities([self.put_action(record), *self._event_puts(audit)], lambda raw: None)
+            return
         try:
             with guard():
                 self.client.put_item(
@@ -157,7 +161,15 @@ class KeyStore:
         return from_item(answer["Attributes"])
 
     def change(self, key_id: str, change: Change) -> KeyRecord:
-        """The domain's conditional change (see ``conditions.change_condition``)."""
+        """The domain's conditional change (see ``conditions.change_condition``). An audited change
+        is one transaction (the update and its events) and answers ``change.expected``."""
+        if change.audit:
+            update = self.update_request(
+                key_id, items.values(change.sets), change.remove, change_condition(change)
+            )
+            self._audited([{"Update": update}], change)
+            assert change.expected is not None
+            return change.expected
         condition, names, values = change_condition(change)
         return self.update(
             key_id,
@@ -250,6 +262,9 @@ class KeyStore:
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
         }
+        if change.audit:
+            self._audited([{"Delete": request}], change)
+            return
         try:
             with guard():
                 self.client.delete_item(**request)
@@ -273,6 +288,11 @@ class KeyStore:
             codes = {code for code, _ in reasons}
             if codes & UNAVAILABLE_CODES:
                 raise StoreUnavailable("transaction throttled or in conflict") from error
+            if any(
+                code == "ConditionalCheckFailed" and audit_events.is_event_put(action)
+                for (code, _), action in zip(reasons, actions, strict=False)
+            ):
+                return  # this call's own event is stored: an earlier attempt landed (lost answer)
             raise TransactionCancelled(reasons) from None
 
     def put_action(self, record: KeyRecord) -> dict[str, Any]:
@@ -291,9 +311,12 @@ class KeyStore:
             key_id, items.values(change.sets), change.remove, change_condition(change)
         )
         update["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-        self._transact_entities([self.put_action(successor), {"Update": update}], lambda raw: None)
+        self._transact_entities(
+            [self.put_action(successor), {"Update": update}, *self._event_puts(change.audit)],
+            lambda raw: None,
+        )
 
-    def put_once(self, record: IdempotencyRecord, key: KeyRecord) -> None:
+    def put_once(self, record: IdempotencyRecord, key: KeyRecord, audit: tuple[AuditEvent, ...] = ()) -> None:
         """The idempotency record (replacing one past its window, never a live one) and the key."""
         put_record = {
             "Put": {
@@ -306,7 +329,24 @@ class KeyStore:
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }
-        self._transact_entities([put_record, self.put_action(key)], items.idempotency_from_item)
+        self._transact_entities(
+            [put_record, self.put_action(key), *self._event_puts(audit)], items.idempotency_from_item
+        )
+
+    def _event_puts(self, audit: tuple[AuditEvent, ...]) -> list[dict[str, Any]]:
+        return [audit_events.put_action(self.table, event, self.audit_retention_days) for event in audit]
+
+    def _audited(self, actions: list[dict[str, Any]], change: Change) -> None:
+        """A change (its first action, with the key as it was on a condition failure) and its
+        events, in one transaction; ``ConditionFailed`` when the change's condition failed."""
+        actions[0][next(iter(actions[0]))]["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        try:
+            self._transact_entities([*actions, *self._event_puts(change.audit)], lambda raw: None)
+        except TransactionCancelled as cancelled:
+            code, old = cancelled.reasons[0] if cancelled.reasons else ("None", None)
+            if code != "ConditionalCheckFailed":
+                raise
+            raise ConditionFailed(old if isinstance(old, KeyRecord) else None) from None
 
     def _transact_entities(
         self, actions: list[dict[str, Any]], decode: Callable[[dict[str, Any]], Any]

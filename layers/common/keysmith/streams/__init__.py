@@ -1,0 +1,1 @@
+"""Entries for DynamoDB stream batches (beside ``http``, which serves requests)."""
