@@ -139,3 +139,33 @@ def test_events_are_kept_for_the_audit_retention_then_removed_by_ttl(make_api: A
     assert int(item["ttl"]["N"]) == int(occurred) + 7 * DAY
     # an event item is never a key: neither key index lists it
     assert not {"tenant_id", "owner_key", "created_sk", "key_hash"} & set(item)
+
+
+def test_a_change_of_restrictions_and_limits_is_audited_as_the_api_shows_those_fields(api: Api) -> None:
+    admin = api.session("root", "acme", ["admin"])
+    created = api.created_key(admin, "metered", service_account_id="sa_1")
+    patch = {
+        "allowed_ips": ["10.0.0.0/8"],
+        "rate_limit": {"limit": 10, "window_seconds": 60},
+        "credits": {"remaining": 500, "refill": {"amount": 500, "interval": "daily"}},
+    }
+    updated = api.update_key(admin, created["id"], patch)
+    assert updated.status == 200, updated.text
+    # the answer is the key as written, restrictions included
+    assert updated.body["allowed_ips"] == ["10.0.0.0/8"]
+    assert updated.body["rate_limit"]["limit"] == 10 and updated.body["rate_limit"]["window_seconds"] == 60
+    assert updated.body["credits"]["remaining"] == 500
+    assert api.get_key(admin, created["id"]).body["credits"] == updated.body["credits"]
+    (event,) = events(api, admin, key_id=created["id"], action="update")
+    assert event["changes"] == {
+        "allowed_ips": {"from": None, "to": ["10.0.0.0/8"]},
+        "rate_limit": {"from": None, "to": {"limit": 10, "window_seconds": 60}},
+        "credits": {"from": None, "to": {"remaining": 500, "refill": {"amount": 500, "interval": "daily"}}},
+    }
+    removed = api.update_key(admin, created["id"], {"allowed_ips": [], "rate_limit": None})
+    assert removed.status == 200 and removed.body["allowed_ips"] == [] and removed.body["rate_limit"] is None
+    latest = events(api, admin, key_id=created["id"], action="update")[0]
+    assert latest["changes"] == {
+        "allowed_ips": {"from": ["10.0.0.0/8"], "to": None},
+        "rate_limit": {"from": {"limit": 10, "window_seconds": 60}, "to": None},
+    }

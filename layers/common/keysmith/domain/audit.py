@@ -170,7 +170,8 @@ def _fields(record: KeyRecord | None, now: float) -> dict[str, Any]:
     if record is None:
         return {}
     values = {f.name: getattr(record, f.name) for f in dataclasses.fields(record) if f.name != "limits"}
-    values.update(restrictions.shown(record.limits, now))
+    for name, value in restrictions.shown(record.limits, now).items():
+        values.setdefault(name, value)
     return values
 
 
