@@ -6,7 +6,7 @@ from typing import Annotated
 from keysmith import wiring
 from keysmith.clock import parse_rfc3339
 from keysmith.domain import policy
-from keysmith.domain.lifecycle import KeyChanges
+from keysmith.domain.key_changes import KeyChanges
 from keysmith.http.resolver_entry import (
     REQUIRED_BODY,
     Body,

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from keysmith.domain.api_key import ACTIVE, REVOKED, SUSPENDED, KeyRecord
+from keysmith.domain.key_changes import KeyChanges
 from keysmith.domain.lifecycle import (
     ACTIVATE,
     CHANGE,
@@ -17,7 +18,6 @@ from keysmith.domain.lifecycle import (
     REVOKE,
     ROTATE,
     SUSPEND,
-    KeyChanges,
     Lifecycle,
     successor_expiry,
 )

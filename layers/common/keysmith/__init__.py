@@ -10,12 +10,14 @@
                   entity), status_machine (the one table), principals, policy, verifier,
                   verdicts (the verification codes and the checks that refuse a key),
                   restrictions (IP ranges, rate limits, credits and their counters), create,
-                  query, lifecycle, idempotency, jwt_key (the JWT key format and its checks),
+                  query, lifecycle, key_changes (a PATCH checked and planned), idempotency,
+                  jwt_key (the JWT key format and its checks),
                   audit (the event of a change), audit_trail (reading the events); ports (the
                   store Protocol and its errors), signing (the Signer and PublicKeys Protocols)
     store/        DynamoDB, the only botocore and expression syntax: client (guarded), items,
-                  conditions, listing, cursors, keys (the KeyStore), limits (the one conditional
-                  write of a verification that counts and spends), audit_events (event items)
+                  conditions, listing, cursors, keys (the KeyStore), transactions (audited writes),
+                  limits (the one conditional write of a verification that counts and spends),
+                  audit_events (event items)
     signing/      JWT keys' signing keys: keyring (current and previous), kms (AWS KMS),
                   local_key (a key file for make dev and tests), es256 (the only cryptography
                   importer, loaded when a JWT key is first minted or presented)

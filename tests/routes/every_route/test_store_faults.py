@@ -140,8 +140,8 @@ SITES: list[Site] = [
         lambda w: w.api.request("GET", "/v1/api-keys", token=w.jwt_key),
     ),
     Site(
-        "create a JWT key (put)",
-        "PutItem",
+        "create a JWT key (transaction)",
+        "TransactWriteItems",
         lambda w: w.api.request(
             "POST", "/v1/api-keys", token=w.session, json_body={"name": "new jwt", "format": "jwt"}
         ),

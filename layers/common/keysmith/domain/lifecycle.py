@@ -1,5 +1,5 @@
-"""The key lifecycle: change (PATCH), suspend, activate, revoke, rotate and delete, as the status
-machine (``status_machine``) says.
+"""The key lifecycle: change (PATCH, planned by ``key_changes``), suspend, activate, revoke, rotate
+and delete, as the status machine (``status_machine``) says.
 
 Every change reads the key once and writes once: a transaction that changes the key and writes its
 audit event (``keysmith.domain.audit``), on condition that the caller may see the key, that its
@@ -17,18 +17,15 @@ events (``rotate`` on the old key, ``create`` on its successor).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from keysmith.clock import rfc3339
 from keysmith.domain import audit, policy, restrictions
 from keysmith.domain.api_key import ACTIVE, REVOKED, SUSPENDED, KeyRecord
 from keysmith.domain.create import (
     DAY,
     KeyService,
-    check_allowed_scopes,
-    future_second,
     invalid,
     lifetime_limit,
     mint,
@@ -36,15 +33,14 @@ from keysmith.domain.create import (
     ttl_for,
 )
 from keysmith.domain.grammar import KEY_ID
+from keysmith.domain.key_changes import KeyChanges, concurrent_change, expiry_refusal, plan_update
 from keysmith.domain.ports import Change, ConditionFailed, TransactionCancelled
-from keysmith.domain.principals import API_KEY, Principal
+from keysmith.domain.principals import Principal
 from keysmith.domain.problems import Problem, not_found
-from keysmith.domain.restrictions import Credits, Limits
+from keysmith.domain.restrictions import Credits
 from keysmith.domain.status_machine import ACTIVATE, CHANGE, DELETE, REVOKE, ROTATE, SUSPEND, Action
 
 MAX_GRACE_SECONDS = 7 * DAY
-RESTRICTION_FIELDS = restrictions.FIELDS
-CHANGEABLE_FIELDS = ("name", "description", "metadata", "scopes", "expires_at", *RESTRICTION_FIELDS)
 # How often a change is tried again when others keep landing between its read and its write.
 MAX_ATTEMPTS = 16
 # The audit action of each status-machine action.
@@ -65,26 +61,9 @@ __all__ = [
     "REVOKE",
     "ROTATE",
     "SUSPEND",
-    "KeyChanges",
     "Lifecycle",
     "successor_expiry",
 ]
-
-
-@dataclass(frozen=True)
-class KeyChanges:
-    """A PATCH, already checked for shape (``keysmith.http.schemas.UpdateKeyRequest``). ``given``
-    names the fields the client sent; the others are not touched. ``description``/``expires_at``
-    None clear them."""
-
-    given: frozenset[str]
-    name: str | None = None
-    description: str | None = None
-    scopes: tuple[str, ...] | None = None
-    metadata: Mapping[str, str] = field(default_factory=dict)
-    expires_at: float | None = None
-    limits: Limits = field(default_factory=Limits)  # the restriction fields given (None/() removes)
-    credits_remaining: int | None = None
 
 
 def successor_expiry(old: KeyRecord, now: float, limit: int, deploy_maximum: bool) -> float | None:
@@ -118,101 +97,13 @@ class Lifecycle(KeyService):
         return self._change(key_id, Change(principal, REVOKE, now, sets))
 
     def update(self, principal: Principal, key_id: str, changes: KeyChanges) -> KeyRecord:
-        """PATCH: only the fields given change; unknown fields never reach here (422)."""
+        """PATCH: only the fields given change (``key_changes.plan_update``)."""
         now = self._begin(principal, key_id)
-        given = changes.given
-        if not given:
-            raise invalid("", f"Give at least one of {', '.join(CHANGEABLE_FIELDS)}.")
-        settings = self.settings
-        limit = lifetime_limit(settings)
-        sets: dict[str, Any] = {"updated_at": now}
-        remove: list[str] = []
-        created_not_before: float | None = None
-        if "name" in given and changes.name is not None:
-            sets["name"] = changes.name
-        if "description" in given:
-            if changes.description:
-                sets["description"] = changes.description
-            else:
-                remove.append("description")
-        if "metadata" in given:
-            sets["metadata"] = dict(changes.metadata)
-        if "scopes" in given and changes.scopes is not None:
-            check_allowed_scopes(settings.allowed_scopes, changes.scopes)
-            policy.check_scopes(principal, changes.scopes)
-            sets["scopes"] = tuple(changes.scopes)
-        expiry_rule = None
-        if "expires_at" in given:
-            expiry_rule = policy.expiry_rule(principal)
-            if changes.expires_at is None:
-                if expiry_rule == "any":
-                    raise Problem("forbidden", "An API key may shorten a key's expires_at, never remove it.")
-                if settings.max_key_lifetime_days > 0:
-                    raise invalid(
-                        "/expires_at",
-                        f"This deployment requires every key to expire within "
-                        f"{settings.max_key_lifetime_days} days of its creation; give a date.",
-                    )
-                remove += ["expires_at", "ttl"]
-            else:
-                expires_at = future_second("/expires_at", changes.expires_at, now)
-                sets["expires_at"] = expires_at
-                sets["ttl"] = ttl_for(expires_at, None, settings.retention_days)
-                # The deploy's maximum lifetime counts from the key's creation: a condition, not a read.
-                created_not_before = expires_at - limit
-        narrows_only = self._restriction_changes(principal, changes, now, sets, remove)
-        change = Change(
-            principal,
-            CHANGE,
-            now,
-            sets,
-            tuple(remove),
-            created_not_before=created_not_before,
-            expiry_only_shrinks=expiry_rule,
-            starts_before_expiry=_one_bound_of_two(sets, remove),
-        )
+        planned = plan_update(principal, changes, now, self.settings)
         try:
-            return self._change(key_id, change, narrows_only)
+            return self._change(key_id, planned.change, planned.judge)
         except _ConditionUnexplained as unexplained:
-            raise _expiry_refusal(unexplained.record, change, limit) from None
-
-    def _restriction_changes(
-        self,
-        principal: Principal,
-        changes: KeyChanges,
-        now: float,
-        sets: dict[str, Any],
-        remove: list[str],
-    ) -> Callable[[KeyRecord], None] | None:
-        """Add the given restriction fields to ``sets``/``remove``. For an API-key caller, the
-        rule-7 check (narrow only) to run against the key as read before the write, which is
-        conditioned on that read's version."""
-        given = changes.given & frozenset(RESTRICTION_FIELDS)
-        if not given:
-            return None
-        new = changes.limits
-        if new.not_before is not None:
-            new = replace(new, not_before=restrictions.starts_at(new.not_before))
-        new = restrictions.with_credits_left(new, changes.credits_remaining, now)
-        if "not_before" in given and "expires_at" in changes.given:
-            expires_at = None if changes.expires_at is None else float(math.floor(changes.expires_at))
-            reason = restrictions.check_starts_before_expiry(new.not_before, expires_at)
-            if reason is not None:
-                raise invalid("/not_before", reason)
-        for name, value in restrictions.plain_values(new, given).items():
-            if value is None:
-                remove.append(name)
-            else:
-                sets[name] = value
-        if "credits" in given:
-            sets.update(new.counters or {})
-        if principal.kind != API_KEY:
-            return None
-
-        def only_narrows(old: KeyRecord) -> None:
-            policy.check_restrictions_only_narrow(principal, old, new, given, now)
-
-        return only_narrows
+            raise expiry_refusal(unexplained.record, planned.change, planned.lifetime_limit) from None
 
     # --- delete: one read and one transaction (the delete and its event) -----------------------
     def delete(self, principal: Principal, key_id: str) -> None:
@@ -377,49 +268,7 @@ class Lifecycle(KeyService):
 
     @staticmethod
     def _concurrent() -> Problem:
-        return Problem(
-            "conflict",
-            "The key changed concurrently while this request was handled; read it again and retry.",
-        )
-
-
-def _expiry_refusal(record: KeyRecord, change: Change, limit: int) -> Problem:
-    """Why a PATCH of ``expires_at`` whose status allowed it did not apply: rule 7 (the stored
-    expiry would grow), else the deploy's maximum lifetime, else a concurrent change."""
-    new = change.sets.get("expires_at")
-    grows = record.expires_at is not None and (new is None or new > record.expires_at)
-    if grows and change.expiry_only_shrinks == "any":
-        return Problem(
-            "forbidden",
-            f"An API key may only shorten a key's expires_at (now {rfc3339(record.expires_at or 0)}).",
-        )
-    if grows and record.rotated_to is not None:
-        return Problem(
-            "conflict",
-            "The key has been rotated: the end of its grace period "
-            f"({rfc3339(record.expires_at or 0)}) can be brought forward, never extended or removed.",
-        )
-    new_not_before = change.sets.get("not_before", record.limits.not_before)
-    new_expiry = change.sets.get("expires_at", record.expires_at)
-    if change.starts_before_expiry and restrictions.check_starts_before_expiry(new_not_before, new_expiry):
-        pointer = "/not_before" if "not_before" in change.sets else "/expires_at"
-        return invalid(pointer, f"not_before ({rfc3339(new_not_before)}) must be before expires_at.")
-    if change.created_not_before is not None and record.created_at < change.created_not_before:
-        return invalid(
-            "/expires_at",
-            f"Must be at most {limit} seconds after the key's creation "
-            f"(no later than {rfc3339(record.created_at + limit)}).",
-        )
-    return Lifecycle._concurrent()
-
-
-def _one_bound_of_two(sets: Mapping[str, Any], remove: list[str]) -> bool:
-    """Does this write set one of ``not_before`` and ``expires_at`` while the other stays as
-    stored? Then the stored one must agree with it (a condition); both are checked in the body."""
-    for bound, other in (("not_before", "expires_at"), ("expires_at", "not_before")):
-        if bound in sets and other not in sets and other not in remove:
-            return True
-    return False
+        return concurrent_change()
 
 
 class _ConditionUnexplained(Exception):

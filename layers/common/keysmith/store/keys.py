@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -20,17 +20,16 @@ from keysmith.domain.ports import (
     ConditionFailed,
     Listing,
     Page,
-    StoreUnavailable,
-    TransactionCancelled,
     Use,
     UseOutcome,
 )
 from keysmith.store import audit_events, items
-from keysmith.store.client import UNAVAILABLE_CODES, error_code, guard
+from keysmith.store.client import error_code, guard
 from keysmith.store.conditions import Expression, change_condition
 from keysmith.store.items import from_item, number, to_item
 from keysmith.store.limits import use_key
 from keysmith.store.listing import filled_page, listing_position, query_request
+from keysmith.store.transactions import Transactions
 
 
 def _condition_failed(error: ClientError) -> ConditionFailed:
@@ -45,11 +44,8 @@ def _is_condition_failure(error: ClientError) -> bool:
 
 class KeyStore:
     """Audited writes (a ``Change`` with ``audit`` events, ``put_new``/``put_once`` with events)
-    are one TransactWriteItems: the change and its events, both or neither. botocore sends every
-    TransactWriteItems with a ClientRequestToken and keeps it across its retries, so DynamoDB
-    answers the retry of a transaction that landed as the success it was; where a store ignores
-    the token (moto), the retry's cancellation says that this call's own event is already stored,
-    which is read as that same success (``transact``)."""
+    are one TransactWriteItems: the change and its events, both or neither
+    (``keysmith.store.transactions``)."""
 
     def __init__(
         self,
@@ -60,16 +56,13 @@ class KeyStore:
         self.client = client
         self.table = table_name
         self.audit_retention_days = audit_retention_days
+        self.writes = Transactions(client, table_name, audit_retention_days)
 
     # --- reads --------------------------------------------------------------------------------
     def get(self, key_id: str) -> KeyRecord | None:
         """One consistent primary-key read."""
-        with guard():
-            answer = self.client.get_item(
-                TableName=self.table, Key={"id": {"S": key_id}}, ConsistentRead=True
-            )
-        item = answer.get("Item")
-        return from_item(item) if items.is_key_item(item) else None
+        item = self.get_raw(key_id)
+        return from_item(item) if item is not None and items.is_key_item(item) else None
 
     def get_raw(self, item_id: str) -> dict[str, Any] | None:
         with guard():
@@ -106,7 +99,9 @@ class KeyStore:
         this key's digest (ids come from 256-bit random keys), so that is a success, not an error.
         """
         if audit:
-            self._transact_entities([self.put_action(record), *self._event_puts(audit)], lambda raw: None)
+            self.writes.transact_entities(
+                [self.writes.put_action(record), *self.writes.event_puts(audit)], lambda raw: None
+            )
             return
         try:
             with guard():
@@ -167,7 +162,7 @@ class KeyStore:
             update = self.update_request(
                 key_id, items.values(change.sets), change.remove, change_condition(change)
             )
-            self._audited([{"Update": update}], change)
+            self.writes.audited([{"Update": update}], change)
             assert change.expected is not None
             return change.expected
         condition, names, values = change_condition(change)
@@ -263,7 +258,7 @@ class KeyStore:
             "ExpressionAttributeValues": values,
         }
         if change.audit:
-            self._audited([{"Delete": request}], change)
+            self.writes.audited([{"Delete": request}], change)
             return
         try:
             with guard():
@@ -273,37 +268,6 @@ class KeyStore:
                 raise _condition_failed(error) from None
             raise
 
-    def transact(self, actions: list[dict[str, Any]]) -> None:
-        """One TransactWriteItems: all actions or none. Raises ``TransactionCancelled`` with reasons."""
-        try:
-            with guard():
-                self.client.transact_write_items(TransactItems=actions)
-        except ClientError as error:
-            if error_code(error) != "TransactionCanceledException":
-                raise
-            reasons: list[tuple[str, dict[str, Any] | None]] = [
-                (str(reason.get("Code", "None")), dict(reason["Item"]) if reason.get("Item") else None)
-                for reason in error.response.get("CancellationReasons", [])
-            ]
-            codes = {code for code, _ in reasons}
-            if codes & UNAVAILABLE_CODES:
-                raise StoreUnavailable("transaction throttled or in conflict") from error
-            if any(
-                code == "ConditionalCheckFailed" and audit_events.is_event_put(action)
-                for (code, _), action in zip(reasons, actions, strict=False)
-            ):
-                return  # this call's own event is stored: an earlier attempt landed (lost answer)
-            raise TransactionCancelled(reasons) from None
-
-    def put_action(self, record: KeyRecord) -> dict[str, Any]:
-        return {
-            "Put": {
-                "TableName": self.table,
-                "Item": to_item(record),
-                "ConditionExpression": "attribute_not_exists(id)",
-            }
-        }
-
     def rotate(self, successor: KeyRecord, key_id: str, change: Change) -> None:
         """The successor's put and the old key's conditional change, in one transaction; the
         cancellation reasons carry the old key as it was."""
@@ -311,8 +275,8 @@ class KeyStore:
             key_id, items.values(change.sets), change.remove, change_condition(change)
         )
         update["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-        self._transact_entities(
-            [self.put_action(successor), {"Update": update}, *self._event_puts(change.audit)],
+        self.writes.transact_entities(
+            [self.writes.put_action(successor), {"Update": update}, *self.writes.event_puts(change.audit)],
             lambda raw: None,
         )
 
@@ -329,37 +293,7 @@ class KeyStore:
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }
-        self._transact_entities(
-            [put_record, self.put_action(key), *self._event_puts(audit)], items.idempotency_from_item
+        self.writes.transact_entities(
+            [put_record, self.writes.put_action(key), *self.writes.event_puts(audit)],
+            items.idempotency_from_item,
         )
-
-    def _event_puts(self, audit: tuple[AuditEvent, ...]) -> list[dict[str, Any]]:
-        return [audit_events.put_action(self.table, event, self.audit_retention_days) for event in audit]
-
-    def _audited(self, actions: list[dict[str, Any]], change: Change) -> None:
-        """A change (its first action, with the key as it was on a condition failure) and its
-        events, in one transaction; ``ConditionFailed`` when the change's condition failed."""
-        actions[0][next(iter(actions[0]))]["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-        try:
-            self._transact_entities([*actions, *self._event_puts(change.audit)], lambda raw: None)
-        except TransactionCancelled as cancelled:
-            code, old = cancelled.reasons[0] if cancelled.reasons else ("None", None)
-            if code != "ConditionalCheckFailed":
-                raise
-            raise ConditionFailed(old if isinstance(old, KeyRecord) else None) from None
-
-    def _transact_entities(
-        self, actions: list[dict[str, Any]], decode: Callable[[dict[str, Any]], Any]
-    ) -> None:
-        """``transact``, with each cancellation reason's old item read as its entity: a key, or
-        what ``decode`` makes of another item (None when it is not one)."""
-        try:
-            self.transact(actions)
-        except TransactionCancelled as cancelled:
-            reasons: list[tuple[str, Any]] = []
-            for code, raw in cancelled.reasons:
-                entity = None
-                if raw:
-                    entity = from_item(raw) if items.is_key_item(raw) else decode(raw)
-                reasons.append((code, entity))
-            raise TransactionCancelled(reasons) from None
