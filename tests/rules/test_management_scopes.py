@@ -10,23 +10,11 @@ from typing import Any
 import pytest
 
 from tests.helpers import Api, Reply
+from tests.support.targets import ROUTE_NAMES, call_route
 
-ROUTES = (
-    "create",
-    "list",
-    "get",
-    "audit-events",
-    "patch",
-    "suspend",
-    "activate",
-    "revoke",
-    "rotate",
-    "delete",
-)
-READING, CHANGING = (
-    ("list", "get", "audit-events"),
-    ("create", "patch", "suspend", "activate", "revoke", "rotate", "delete"),
-)
+ROUTES = (*ROUTE_NAMES, "audit-events")
+READING = ("list", "get", "audit-events")
+CHANGING = tuple(route for route in ROUTES if route not in READING)
 SUCCESS = {"create": 201, "rotate": 201, "delete": 204}
 
 
@@ -37,21 +25,7 @@ def create(api: Api, token: str, **body: Any) -> dict[str, Any]:
 
 
 def call(api: Api, token: str, route: str, target: str) -> Reply:
-    path = f"/v1/api-keys/{target}"
-    if route == "create":
-        body = {"name": "new", "service_account_id": "sa_ci"}
-        return api.request("POST", "/v1/api-keys", token=token, json_body=body)
-    if route == "list":
-        return api.request("GET", "/v1/api-keys", token=token)
-    if route == "audit-events":
-        return api.request("GET", "/v1/audit-events", token=token, query={"key_id": target})
-    if route == "get":
-        return api.request("GET", path, token=token)
-    if route == "patch":
-        return api.request("PATCH", path, token=token, json_body={"name": "renamed"})
-    if route == "delete":
-        return api.request("DELETE", path, token=token)
-    return api.request("POST", f"{path}/{route}", token=token)
+    return call_route(api, token, route, target, {"service_account_id": "sa_ci"})
 
 
 def target_for(api: Api, admin: str, route: str) -> str:

@@ -38,6 +38,18 @@ def _figures() -> Any:
     record_figures("secrets", **TOTALS)
 
 
+# The variables Lambda sets for a function, with those it adds when the function's tracing is Active.
+LAMBDA_WITH_ACTIVE_TRACING = {
+    "POWERTOOLS_SERVICE_NAME": "keysmith",
+    "AWS_REGION": "us-east-1",
+    "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
+    "AWS_LAMBDA_FUNCTION_NAME": "keysmith-probe",
+    "_X_AMZN_TRACE_ID": "Root=1-6920a960-1f3a5c7e9b2d4f6a8c0e1a30;Parent=53995c3f42cd8ad8;Sampled=1",
+    "AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129:2000",
+    "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+}
+
+
 def secret_parts(plaintext: str) -> list[str]:
     """The plaintext and its random body (a JWT key's: its signature): neither may appear anywhere."""
     if plaintext.count(".") == 2:
@@ -175,14 +187,7 @@ def test_no_function_loads_a_tracer() -> None:
         LAMBDA_PROBE,
         *sorted(FOLDERS),
         timeout=180,
-        POWERTOOLS_SERVICE_NAME="keysmith",
-        AWS_REGION="us-east-1",
-        AWS_EXECUTION_ENV="AWS_Lambda_python3.13",
-        AWS_LAMBDA_FUNCTION_NAME="keysmith-probe",
-        # what Lambda sets when the function's tracing is Active
-        _X_AMZN_TRACE_ID="Root=1-6920a960-1f3a5c7e9b2d4f6a8c0e1a30;Parent=53995c3f42cd8ad8;Sampled=1",
-        AWS_XRAY_DAEMON_ADDRESS="169.254.79.129:2000",
-        AWS_XRAY_CONTEXT_MISSING="LOG_ERROR",
+        **LAMBDA_WITH_ACTIVE_TRACING,
     )
     assert report["answered"] >= 8, report["answered"]  # the probe reached the management entries
     assert "aws_lambda_powertools.event_handler" in report["modules"]  # and saw what they load

@@ -33,7 +33,8 @@ def call_route(
     *,
     list_query: dict[str, str] | None = None,
 ) -> Reply:
-    """The route named ``route`` (one of ROUTE_NAMES) called by ``token`` on the key ``target``:
+    """The route named ``route`` (one of ROUTE_NAMES, or "audit-events") called by ``token`` on the
+    key ``target``:
     create makes a key named "new" (with ``create_body``), list reads with ``list_query``, patch
     renames the target, the state changes send no body."""
     path = f"/v1/api-keys/{target}"
@@ -43,6 +44,8 @@ def call_route(
         )
     if route == "list":
         return api.request("GET", "/v1/api-keys", token=token, query=list_query)
+    if route == "audit-events":  # the target's events
+        return api.request("GET", "/v1/audit-events", token=token, query={"key_id": target})
     if route == "get":
         return api.request("GET", path, token=token)
     if route == "patch":

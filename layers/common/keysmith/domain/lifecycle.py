@@ -41,6 +41,8 @@ from keysmith.domain.restrictions import Credits
 from keysmith.domain.status_machine import ACTIVATE, CHANGE, DELETE, REVOKE, ROTATE, SUSPEND, Action
 
 MAX_GRACE_SECONDS = 7 * DAY
+# What a rotation's successor takes from the old key as it is (besides metadata, expiry and limits).
+INHERITED_FIELDS = ("tenant_id", "owner_type", "owner_id", "name", "description", "scopes", "environment_id")
 # How often a change is tried again when others keep landing between its read and its write.
 MAX_ATTEMPTS = 16
 # The audit action of each status-machine action.
@@ -165,13 +167,7 @@ class Lifecycle(KeyService):
             settings,
             principal,
             now,
-            tenant_id=old.tenant_id,
-            owner_type=old.owner_type,
-            owner_id=old.owner_id,
-            name=old.name,
-            description=old.description,
-            scopes=old.scopes,
-            environment_id=old.environment_id,
+            **{name: getattr(old, name) for name in INHERITED_FIELDS},
             metadata=dict(old.metadata),
             expires_at=expires_at,
             rotated_from=old.id,
