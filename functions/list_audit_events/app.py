@@ -15,7 +15,7 @@ from keysmith.http.resolver_entry import (
     new_router,
 )
 from keysmith.http.route_docs import answer, route_doc
-from keysmith.http.schemas import AuditAction, AuditEventList
+from keysmith.http.schemas.audit_events import AuditAction, AuditEventList
 
 router = new_router()
 

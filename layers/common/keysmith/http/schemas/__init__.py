@@ -4,10 +4,10 @@ pydantic (management functions only; never on the verification path).
 - ``fields``: the shared field rules and the OpenAPI extras
 - ``key_requests``: the bodies of create, PATCH and rotate
 - ``resources``: the response shapes (ApiKey, its list, problem details)
-- ``audit_events``: the audit event, its list and the ``action`` filter
+- ``audit_events``: the audit event, its list and the ``action`` filter (imported from there by its
+  one route, so no other function's cold start builds them)
 """
 
-from keysmith.http.schemas.audit_events import AuditAction, AuditEvent, AuditEventList
 from keysmith.http.schemas.fields import ListStatus, OwnerType, requested_limits
 from keysmith.http.schemas.key_requests import CreateKeyRequest, RotateKeyRequest, UpdateKeyRequest
 from keysmith.http.schemas.resources import (
@@ -27,9 +27,6 @@ __all__ = [
     "Answer",
     "ApiKey",
     "ApiKeyList",
-    "AuditAction",
-    "AuditEvent",
-    "AuditEventList",
     "AvailableActions",
     "CreateKeyRequest",
     "CreatedApiKey",
