@@ -4,7 +4,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .client import UNSET, Keysmith, RetryPolicy, SigV4Signer
+from .client import UNSET, Keysmith
 from .errors import (
     ClientError,
     Conflict,
@@ -24,6 +24,7 @@ from .errors import (
     ValidationError,
 )
 from .models import ApiKey, CreatedApiKey, KeyPage, Principal, VerifiedKey, VerifyResult, Whoami
+from .transport import RetryPolicy, SigV4Signer
 
 __all__ = [
     "UNSET",

@@ -9,26 +9,14 @@ carries an ``Idempotency-Key`` (made once per call, so every attempt of one call
 
 from __future__ import annotations
 
-import ipaddress
-import json
-import os
-import random
-import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote
 
-import requests
-
-from . import __version__
 from .errors import (
-    ConnectionFailed,
     KeysmithError,
-    ServerError,
-    error_from_response,
 )
 from .models import (
     ApiKey,
@@ -40,17 +28,14 @@ from .models import (
     format_time,
     parse_time,
 )
+from .transport import (
+    Connection,
+    SigV4Signer,
+    json_object,
+)
 
 if TYPE_CHECKING:
     from botocore.credentials import Credentials
-
-DEFAULT_TIMEOUT = 10.0
-DEFAULT_MAX_RETRIES = 3
-TENANT_HEADER = "Keysmith-Tenant"
-ACT_AS_HEADER = "Keysmith-Act-As"
-ACT_AS_KINDS = ("user", "service_account")
-SIGV4_SERVICE = "execute-api"
-RETRIED_STATUSES = (429, 503)
 
 
 class _Unset:
@@ -62,111 +47,13 @@ UNSET: Any = _Unset()
 """For :meth:`Keysmith.update_key`: leave the field as it is (None removes where the API allows)."""
 
 
-def parse_act_as(value: str) -> tuple[str, str]:
-    """``user:<id>`` or ``service_account:<id>`` as (kind, id); ValueError otherwise."""
-    kind, _, ident = value.partition(":")
-    if kind not in ACT_AS_KINDS or not ident:
-        raise ValueError(f"act-as must be user:<id> or service_account:<id>, not {value!r}")
-    return kind, ident
-
-
-def is_loopback_url(url: str) -> bool:
-    """Whether ``url`` names this machine (the local server), where nothing checks a signature."""
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how long to wait: attempt ``n`` (0-based) of a retry waits ``Retry-After``
-    (when the answer has one) plus a random share of ``base * 2**n``, capped at ``cap`` seconds of
-    back-off. An answer asking for more than ``max_wait`` seconds is not waited for: it is raised."""
-
-    max_retries: int = DEFAULT_MAX_RETRIES
-    base: float = 0.2
-    cap: float = 5.0
-    max_wait: float = 60.0
-
-    def delay(
-        self, attempt: int, retry_after: float | None, rand: Callable[[], float] = random.random
-    ) -> float:
-        backoff = min(self.cap, self.base * (1 << attempt)) * rand()
-        return float(retry_after or 0.0) + backoff
-
-
-class SigV4Signer:
-    """Signs requests for the internal API with AWS Signature Version 4 (service ``execute-api``).
-
-    ``credentials`` are botocore credentials; without them, botocore's default chain is asked
-    (environment, shared files, SSO, instance or container role). The region: ``region``, else
-    ``$AWS_REGION``, else botocore's (``$AWS_DEFAULT_REGION``, the profile's ``region``).
-    """
-
-    def __init__(self, region: str | None = None, credentials: Credentials | None = None) -> None:
-        import botocore.session
-
-        session = botocore.session.get_session()
-        found = credentials if credentials is not None else session.get_credentials()
-        if found is None:
-            raise KeysmithError(
-                "no AWS credentials found (environment, ~/.aws, SSO or a role) to sign the internal API call"
-            )
-        self.credentials: Credentials = found
-        self.region: str = region or os.environ.get("AWS_REGION") or session.get_config_variable("region")
-        if not self.region:
-            raise KeysmithError("no AWS region for the internal API: pass --region or set AWS_REGION")
-
-    def headers(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> dict[str, str]:
-        """``headers`` plus ``Authorization``, ``X-Amz-Date`` (and the session token) for this request."""
-        from botocore.auth import SigV4Auth
-        from botocore.awsrequest import AWSRequest
-
-        request = AWSRequest(method=method, url=url, data=body, headers=dict(headers))
-        SigV4Auth(self.credentials, SIGV4_SERVICE, self.region).add_auth(request)
-        return dict(request.headers.items())
-
-
-class Keysmith:
+class Keysmith(Connection):
     """A client for one Keysmith API.
 
     Public API: ``Keysmith("https://.../", token=...)`` with a session JWT or an API key.
     Internal API: ``Keysmith.internal("https://.../", tenant="acme", act_as="user:u_1")``, signed with
     the AWS credentials botocore finds (or ``signer=None`` for the local server's ``/internal``).
     """
-
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        token: str | None = None,
-        signer: SigV4Signer | None = None,
-        tenant: str | None = None,
-        act_as: str | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
-        retry: RetryPolicy | None = None,
-        session: requests.Session | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        user_agent: str | None = None,
-    ) -> None:
-        if act_as is not None:
-            parse_act_as(act_as)
-        self.base_url = base_url.rstrip("/")
-        self.token = token
-        self.signer = signer
-        self.tenant = tenant
-        self.act_as = act_as
-        self.timeout = timeout
-        self.retry = retry or RetryPolicy()
-        self.http = session or requests.Session()
-        self.sleep = sleep
-        self.user_agent = (
-            user_agent or f"keysmith-client/{__version__} python-requests/{requests.__version__}"
-        )
 
     @classmethod
     def internal(
@@ -187,15 +74,6 @@ class Keysmith:
         """
         signer = SigV4Signer(region, credentials) if sign else None
         return cls(base_url, signer=signer, tenant=tenant, act_as=act_as, **options)
-
-    def close(self) -> None:
-        self.http.close()
-
-    def __enter__(self) -> Keysmith:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # ------------------------------------------------------------------ keys
     def create_key(
@@ -232,7 +110,7 @@ class Keysmith:
         headers = {"Idempotency-Key": idempotency_key or str(uuid.uuid4())}
         response = self._request("POST", "/v1/api-keys", body=body, headers=headers, idempotent=True)
         replayed = response.headers.get("Idempotent-Replayed", "").lower() == "true"
-        return CreatedApiKey.from_answer(_json_object(response), replayed=replayed)
+        return CreatedApiKey.from_answer(json_object(response), replayed=replayed)
 
     def list_keys(
         self,
@@ -254,7 +132,7 @@ class Keysmith:
             "environment_id": environment_id,
         }
         response = self._request("GET", "/v1/api-keys", query=query)
-        return KeyPage.from_json(_json_object(response))
+        return KeyPage.from_json(json_object(response))
 
     def iter_keys(self, *, page_size: int | None = None, **filters: Any) -> Iterator[ApiKey]:
         """Every key the caller may see, following ``next_cursor`` page after page."""
@@ -267,7 +145,7 @@ class Keysmith:
             cursor = page.next_cursor
 
     def get_key(self, key_id: str) -> ApiKey:
-        return ApiKey.from_json(_json_object(self._request("GET", _key_path(key_id))))
+        return ApiKey.from_json(json_object(self._request("GET", _key_path(key_id))))
 
     def update_key(
         self,
@@ -294,7 +172,7 @@ class Keysmith:
         if expires_at is not UNSET:
             body["expires_at"] = None if expires_at is None else format_time(expires_at)
         body.update(extra)
-        return ApiKey.from_json(_json_object(self._request("PATCH", _key_path(key_id), body=body)))
+        return ApiKey.from_json(json_object(self._request("PATCH", _key_path(key_id), body=body)))
 
     def suspend_key(self, key_id: str) -> ApiKey:
         return self._action(key_id, "suspend")
@@ -309,7 +187,7 @@ class Keysmith:
         """A successor with a new secret; the old key is revoked now, or after the grace period."""
         body = {} if grace_period_seconds is None else {"grace_period_seconds": grace_period_seconds}
         response = self._request("POST", _key_path(key_id) + "/rotate", body=body)
-        return CreatedApiKey.from_answer(_json_object(response), replayed=False)
+        return CreatedApiKey.from_answer(json_object(response), replayed=False)
 
     def delete_key(self, key_id: str) -> None:
         """Remove a suspended, revoked or expired key (an active one is 409 :class:`Conflict`)."""
@@ -337,18 +215,18 @@ class Keysmith:
             "user_agent": user_agent,
         }
         body.update({field: value for field, value in optional.items() if value is not None})
-        return VerifyResult.from_json(_json_object(self._request("POST", "/v1/verify", body=body)))
+        return VerifyResult.from_json(json_object(self._request("POST", "/v1/verify", body=body)))
 
     def whoami(self) -> Whoami:
         """The API key this client authenticates with (``GET /v1/whoami`` takes API keys only)."""
-        return Whoami.from_json(_json_object(self._request("GET", "/v1/whoami")))
+        return Whoami.from_json(json_object(self._request("GET", "/v1/whoami")))
 
     def local_session(self, user_id: str, tenant_id: str, roles: list[str] | None = None) -> LocalSession:
         """A session JWT from the local development server (``POST /_local/sessions``)."""
         body: dict[str, Any] = {"user_id": user_id, "tenant_id": tenant_id}
         if roles:
             body["roles"] = roles
-        data = _json_object(self._request("POST", "/_local/sessions", body=body, authenticate=False))
+        data = json_object(self._request("POST", "/_local/sessions", body=body, authenticate=False))
         token = data.get("token")
         if not isinstance(token, str):
             raise KeysmithError("the local server's session answer has no token", body=data)
@@ -356,87 +234,8 @@ class Keysmith:
 
     # ------------------------------------------------------------------ transport
     def _action(self, key_id: str, action: str) -> ApiKey:
-        return ApiKey.from_json(_json_object(self._request("POST", f"{_key_path(key_id)}/{action}")))
-
-    def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: dict[str, Any] | None = None,
-        query: Mapping[str, Any] | None = None,
-        headers: Mapping[str, str] | None = None,
-        idempotent: bool = False,
-        authenticate: bool = True,
-    ) -> requests.Response:
-        url = self.base_url + path
-        pairs = [(name, str(value)) for name, value in (query or {}).items() if value is not None]
-        if pairs:
-            url += "?" + urlencode(pairs, quote_via=quote)
-        content = b"" if body is None else json.dumps(body, separators=(",", ":")).encode("utf-8")
-        base_headers = {"Accept": "application/json, application/problem+json", "User-Agent": self.user_agent}
-        if body is not None:
-            base_headers["Content-Type"] = "application/json"
-        base_headers.update(headers or {})
-        if authenticate:
-            base_headers.update(self._credential_headers())
-        safe_to_repeat = idempotent or method in ("GET", "HEAD")
-        attempt = 0
-        while True:
-            send_headers = base_headers
-            if authenticate and self.signer is not None:
-                send_headers = self.signer.headers(method, url, base_headers, content)
-            try:
-                response = self.http.request(
-                    method, url, data=content or None, headers=send_headers, timeout=self.timeout
-                )
-            except requests.RequestException as error:
-                failure = ConnectionFailed(f"{method} {path}: no answer from {self.base_url}: {error}")
-                if not safe_to_repeat or attempt >= self.retry.max_retries:
-                    raise failure from error
-                self.sleep(self.retry.delay(attempt, None))
-                attempt += 1
-                continue
-            if response.status_code < 400:
-                return response
-            refusal = error_from_response(
-                response.status_code, response.headers, response.content, method, path
-            )
-            if response.status_code not in RETRIED_STATUSES:
-                raise refusal
-            if attempt >= self.retry.max_retries or (refusal.retry_after or 0) > self.retry.max_wait:
-                raise refusal
-            self.sleep(self.retry.delay(attempt, refusal.retry_after))
-            attempt += 1
-
-    def _credential_headers(self) -> dict[str, str]:
-        headers: dict[str, str] = {}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        if self.tenant:
-            headers[TENANT_HEADER] = self.tenant
-        if self.act_as:
-            headers[ACT_AS_HEADER] = self.act_as
-        return headers
+        return ApiKey.from_json(json_object(self._request("POST", f"{_key_path(key_id)}/{action}")))
 
 
 def _key_path(key_id: str) -> str:
     return "/v1/api-keys/" + quote(key_id, safe="")
-
-
-def _json_object(response: requests.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError as error:
-        raise ServerError(
-            f"{response.request.method} {response.url}: {response.status_code} answer is not JSON",
-            status=response.status_code,
-            request_id=response.headers.get("X-Request-Id"),
-        ) from error
-    if not isinstance(data, dict):
-        raise ServerError(
-            f"{response.request.method} {response.url}: {response.status_code} answer is not a JSON object",
-            status=response.status_code,
-            request_id=response.headers.get("X-Request-Id"),
-        )
-    return data

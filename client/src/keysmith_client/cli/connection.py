@@ -8,9 +8,10 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
-from ..client import Keysmith, RetryPolicy, SigV4Signer, is_loopback_url, parse_act_as
+from ..client import Keysmith
 from ..config import SavedSession, load_session
 from ..errors import KeysmithError
+from ..transport import RetryPolicy, SigV4Signer, is_loopback_url, parse_act_as
 from .exits import LocalFailure, UsageFailure
 
 DEFAULT_URL = "http://127.0.0.1:3000"
