@@ -256,15 +256,20 @@ def applied(limits: Limits, sets: Mapping[str, Any], remove: Iterable[str]) -> L
 
 
 def shown(limits: Limits, now: float) -> dict[str, Any]:
-    """The four restriction fields as a key's JSON and its audit events show them (``credits``
-    with what is left at ``now``), None for an unset one."""
-    values = plain_values(limits)
-    values["allowed_ips"] = list(limits.allowed_ips) or None
-    if limits.credits is not None:
-        values["credits"] = {
+    """The four restriction fields as the ApiKey resource and its audit events show them (``[]`` or
+    None when unset; ``not_before`` in epoch seconds), ``credits.remaining`` as of ``now`` (a refill
+    due is counted in)."""
+    rate, credits = limits.rate_limit, limits.credits
+    return {
+        "allowed_ips": list(limits.allowed_ips),
+        "not_before": limits.not_before,
+        "rate_limit": None if rate is None else {"limit": rate.limit, "window_seconds": rate.window_seconds},
+        "credits": None
+        if credits is None
+        else {
             "remaining": limits.credits_left(now),
             "refill": None
-            if limits.credits.refill_amount is None
-            else {"amount": limits.credits.refill_amount, "interval": limits.credits.refill_interval},
-        }
-    return values
+            if credits.refill_amount is None
+            else {"amount": credits.refill_amount, "interval": credits.refill_interval},
+        },
+    }

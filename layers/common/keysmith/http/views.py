@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 from keysmith.clock import rfc3339
+from keysmith.domain import restrictions
 from keysmith.domain.api_key import KeyRecord
 from keysmith.domain.restrictions import Limits
 from keysmith.domain.verdicts import RATE_LIMITED, USAGE_EXCEEDED, Verification
@@ -50,22 +51,9 @@ def to_api(record: KeyRecord, now: float) -> dict[str, Any]:
 
 
 def restrictions_view(limits: Limits, now: float) -> dict[str, Any]:
-    """The resource's ``allowed_ips``, ``not_before``, ``rate_limit`` and ``credits`` (``[]`` or null
-    when unset); ``credits.remaining`` as of ``now`` (a refill due is counted in)."""
-    rate, credits = limits.rate_limit, limits.credits
-    return {
-        "allowed_ips": list(limits.allowed_ips),
-        "not_before": _time(limits.not_before),
-        "rate_limit": None if rate is None else {"limit": rate.limit, "window_seconds": rate.window_seconds},
-        "credits": None
-        if credits is None
-        else {
-            "remaining": limits.credits_left(now),
-            "refill": None
-            if credits.refill_amount is None
-            else {"amount": credits.refill_amount, "interval": credits.refill_interval},
-        },
-    }
+    """The resource's ``allowed_ips``, ``not_before``, ``rate_limit`` and ``credits``
+    (``restrictions.shown``), with ``not_before`` as RFC 3339 text."""
+    return {**restrictions.shown(limits, now), "not_before": _time(limits.not_before)}
 
 
 def usage_view(limits: Limits, at: float) -> dict[str, Any]:
