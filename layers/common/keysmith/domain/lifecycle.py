@@ -185,7 +185,7 @@ class Lifecycle(KeyService):
             old = cancelled.reasons[1][1]
             record = old if isinstance(old, KeyRecord) else None
             # Absent, not visible or no longer rotatable: say so. Otherwise only the version moved.
-            return self._refusal(principal, record, ROTATE, now) or self._concurrent()
+            return self._refusal(principal, record, ROTATE, now) or concurrent_change()
         return RuntimeError(f"rotation cancelled: {codes}")
 
     # --- the one conditional write, and reading its refusal -------------------------------------
@@ -243,8 +243,8 @@ class Lifecycle(KeyService):
                     or change.starts_before_expiry
                 ):
                     raise _ConditionUnexplained(failed.item) from None
-                raise self._concurrent() from None
-        raise self._concurrent()
+                raise concurrent_change() from None
+        raise concurrent_change()
 
     def _refusal(
         self, principal: Principal, record: KeyRecord | None, action: Action, now: float
@@ -261,10 +261,6 @@ class Lifecycle(KeyService):
         if record.allows(action, now):
             return None
         return Problem("conflict", action.refusal(record.effective_status(now)))
-
-    @staticmethod
-    def _concurrent() -> Problem:
-        return concurrent_change()
 
 
 class _ConditionUnexplained(Exception):
