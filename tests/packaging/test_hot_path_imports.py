@@ -2,7 +2,8 @@
 handler modules, imported and initialised in a fresh process, bring no web framework, no pydantic,
 no PyJWT/cryptography and not boto3 (botocore alone makes the DynamoDB client). An opaque key's
 whole verification, through the authorizer's handler, still loads no cryptography; the first JWT
-key presented does."""
+key presented does. A management function loads PyJWT and cryptography with the first session token
+its process meets, not at its start."""
 
 from __future__ import annotations
 
@@ -56,7 +57,33 @@ def test_a_lean_handler_imports_no_framework_no_pydantic_no_jwt(folder: str) -> 
 
 def test_the_probe_would_see_them_on_a_management_function() -> None:
     modules = loaded_modules("get_key")
-    assert {"pydantic", "aws_lambda_powertools.event_handler", "jwt"} <= modules
+    assert {"pydantic", "aws_lambda_powertools.event_handler"} <= modules
+    assert "jwt" not in modules  # PyJWT waits for the first session (below)
+
+
+# A management function's process authenticates an API key (malformed: refused with no I/O), then a
+# session token: PyJWT and cryptography load with the session, not before.
+SESSION_LATER = r"""
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("probe_get_key", "functions/get_key/app.py")
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+from keysmith.auth.credentials import authenticate
+from keysmith.domain.problems import Problem
+seen = []
+for credential in ("Bearer ks_not-a-key", "Bearer aaaa.bbbb.cccc"):
+    try:
+        authenticate(credential, "203.0.113.9", "probe")
+    except Problem as problem:
+        seen.append([problem.status, "jwt" in sys.modules, "cryptography" in sys.modules])
+print(json.dumps(seen))
+"""
+
+
+def test_a_management_function_loads_pyjwt_with_its_first_session_only() -> None:
+    after_key, after_session = run_probe(SESSION_LATER, timeout=120)
+    assert after_key == [401, False, False]
+    assert after_session == [401, True, True]
 
 
 # An opaque key verified through the authorizer's handler on a store fake, then a JWT key of the

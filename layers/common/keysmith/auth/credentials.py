@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from keysmith import wiring
 from keysmith.auth.bearer import required_credential
-from keysmith.auth.sessions import session_verifier
 from keysmith.domain import jwt_key
 from keysmith.domain.principals import API_KEY, Principal
 from keysmith.domain.problems import unauthenticated
@@ -38,6 +37,10 @@ def authenticate(authorization: str | None, source_ip: str | None, user_agent: s
     """The principal of an ``Authorization`` header's value, or a 401 (503 on a store fault)."""
     credential = required_credential(authorization)
     if credential.count(".") == 2 and not is_jwt_key(credential):
+        # PyJWT and cryptography load with the first session a process sees, not at its start:
+        # callers with API keys (and the internal API's IAM callers) never need them.
+        from keysmith.auth.sessions import session_verifier
+
         return session_verifier().verify(credential)
     verifier = wiring.verifier()
     result = verifier.verify(credential, client_ip=source_ip, user_agent=user_agent)
