@@ -14,6 +14,7 @@ import pytest
 from keysmith import clock
 from tests.rules.test_trusted_backend import internal
 from tests.support.client import Client as Api
+from tests.support.interleavings import between_read_and_write
 from tests.support.problems import assert_problem
 
 MANAGES = ["read", "write", "keys:read", "keys:write"]
@@ -100,6 +101,44 @@ def test_a_restricted_api_key_may_not_lift_its_own_restrictions(api: Api) -> Non
     assert_problem(reply, 403, "forbidden")
     # its PATCH was one use of the key: one credit spent
     assert api.get_key(admin, own["id"]).body["credits"] == {"remaining": 4, "refill": None}
+
+
+def spent_meanwhile(api: Api, target: dict[str, Any]) -> Any:
+    """Between the PATCH's read of ``target`` and its write, one verification of ``target`` spends
+    a credit (once: that verification reads the key too)."""
+    spent: list[int] = []
+
+    def spend(key_id: str) -> None:
+        if key_id == target["id"] and not spent:
+            spent.append(1)
+            reply = api.verify({"key": target["key"]})
+            assert reply.body["code"] == "VALID", reply.text
+
+    return between_read_and_write(api.parts.store, spend)
+
+
+def test_credits_spent_between_the_read_and_the_write_are_not_given_back(api: Api) -> None:
+    """The API-key caller asks for the 10 credits it read; one was spent meanwhile, so 10 would
+    widen the 9 left: 403, and the key keeps 9."""
+    admin = api.session("root", "acme", ["admin"])
+    caller = api.created_key(admin, service_account_id="sa_ci", scopes=MANAGES)["key"]
+    target = api.created_key(admin, service_account_id="sa_ci", credits={"remaining": 10})
+    with spent_meanwhile(api, target):
+        reply = api.update_key(caller, target["id"], {"credits": {"remaining": 10}})
+    assert_problem(reply, 403, "forbidden")
+    assert api.get_key(admin, target["id"]).body["credits"] == {"remaining": 9, "refill": None}
+
+
+def test_a_narrowing_of_credits_raced_by_a_spend_is_judged_again_and_applies(api: Api) -> None:
+    """Asking for 5 of the 10 read still narrows the 9 left after the spend: 200, 5 left."""
+    admin = api.session("root", "acme", ["admin"])
+    caller = api.created_key(admin, service_account_id="sa_ci", scopes=MANAGES)["key"]
+    target = api.created_key(admin, service_account_id="sa_ci", credits={"remaining": 10})
+    with spent_meanwhile(api, target):
+        reply = api.update_key(caller, target["id"], {"credits": {"remaining": 5}})
+    assert reply.status == 200, reply.text
+    assert reply.body["credits"] == {"remaining": 5, "refill": None}
+    assert api.get_key(admin, target["id"]).body["credits"] == {"remaining": 5, "refill": None}
 
 
 def test_a_trusted_backend_may_widen_them(api: Api) -> None:

@@ -103,6 +103,7 @@ def plan_update(principal: Principal, changes: KeyChanges, now: float, settings:
         created_not_before=created_not_before,
         expiry_only_shrinks=expiry_rule,
         starts_before_expiry=_one_bound_of_two(sets, remove),
+        holds_credits=narrows_only is not None and "credits" in changes.given,
     )
     return PlannedChange(change, narrows_only, limit)
 

@@ -223,15 +223,23 @@ class Lifecycle(KeyService):
             after = None if deleting else audit.applied(record, change.sets, change.remove)
             action = AUDIT_ACTIONS[change.action.name]
             event = audit.event_for(action, change.principal, record, after, change.now)
-            attempt = replace(change, read_version=record.version, audit=(event,), expected=after)
+            held = record.limits.credits_counter(change.now) if change.holds_credits else ()
+            attempt = replace(
+                change, read_version=record.version, credits_read=held, audit=(event,), expected=after
+            )
             try:
                 if deleting:
                     self.store.delete(key_id, attempt)
                     return None
                 return self.store.change(key_id, attempt)
             except ConditionFailed as failed:
-                if failed.item is not None and failed.item.version != record.version:
-                    record = failed.item  # another change landed first: judge this one against it
+                if failed.item is not None and (
+                    failed.item.version != record.version
+                    or (held and failed.item.limits.credits_counter(change.now) != held)
+                ):
+                    # Another change landed first, or credits were spent since the read (rule 7
+                    # for credits): judge this one against the key as it is now.
+                    record = failed.item
                     continue
                 refusal = self._refusal(change.principal, failed.item, change.action, change.now)
                 if refusal is not None:

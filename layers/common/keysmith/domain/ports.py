@@ -74,6 +74,11 @@ class Change:
     # The key must still start before it ends: a new ``not_before`` before the stored ``expires_at``,
     # or a new ``expires_at`` after the stored ``not_before`` (whichever of the two ``sets`` holds).
     starts_before_expiry: bool = False
+    # Rule 7 for credits (an API-key caller): the credits it was judged on must still be the ones
+    # left, so that nothing spent between the read and the write is given back. The lifecycle
+    # fills ``credits_read`` with the current period's counter as read ((name, count or None)).
+    holds_credits: bool = False
+    credits_read: tuple[tuple[str, int | None], ...] = ()
     # Audited changes: the events written in the same transaction as the change, and the key as
     # it is after it (what the store answers; a transaction returns no item).
     audit: tuple[AuditEvent, ...] = ()

@@ -124,6 +124,15 @@ class Limits:
             return int(left)
         return int(self.credits.refill_amount or 0)
 
+    def credits_counter(self, now: float) -> tuple[tuple[str, int | None], ...]:
+        """The counter that holds the credits left at ``now`` and its stored count (None: not yet
+        written in this period); empty for a key without credits."""
+        if self.credits is None:
+            return ()
+        name = self.credits.counter(now)
+        count = (self.counters or {}).get(name)
+        return ((name, None if count is None else int(count)),)
+
     def stale_counters(self, now: float) -> tuple[str, ...]:
         """Counters of windows and periods before the previous one (or of limits the key no longer
         has), to remove. The previous window's and period's stay: a container whose clock is a

@@ -81,7 +81,8 @@ def expiry_only_shrinks(change: Change) -> str:
 
 
 def change_condition(change: Change) -> Expression:
-    """visible AND the action's status condition [AND the version read] [AND the lifetime bound]."""
+    """visible AND the action's status condition [AND the version read] [AND the lifetime bound]
+    [AND rule 7's bounds] [AND the credits left as read]."""
     expression, names, values = visibility(change.principal)
     parts = [expression, status_condition(change.action)]
     candidates: dict[str, Any] = {
@@ -107,6 +108,13 @@ def change_condition(change: Change) -> Expression:
     elif change.starts_before_expiry and "expires_at" in change.sets:
         parts.append("attribute_not_exists(not_before) OR not_before < :new_expiry")
         candidates[":new_expiry"] = number(change.sets["expires_at"])
+    for i, (counter, count) in enumerate(change.credits_read):
+        names[f"#credits_read{i}"] = counter
+        if count is None:
+            parts.append(f"attribute_not_exists(#credits_read{i})")
+        else:
+            parts.append(f"#credits_read{i} = :credits_read{i}")
+            candidates[f":credits_read{i}"] = {"N": str(count)}
     used = set(_PLACEHOLDER.findall(" ".join(parts[1:])))
     values.update({name: value for name, value in candidates.items() if name in used})
     names["#status"] = "status"
