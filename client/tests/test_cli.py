@@ -191,6 +191,7 @@ def test_list_prints_a_table_and_follows_cursors_with_all(fake: FakeKeysmith) ->
         "ID",
         "NAME",
         "STATUS",
+        "FORMAT",
         "OWNER",
         "SCOPES",
         "PREFIX",

@@ -23,16 +23,35 @@ from .errors import (
     UnsupportedMediaType,
     ValidationError,
 )
-from .models import ApiKey, CreatedApiKey, KeyPage, Principal, VerifiedKey, VerifyResult, Whoami
+from .models import (
+    ApiKey,
+    AuditEvent,
+    AuditPage,
+    CreatedApiKey,
+    Credits,
+    FieldChange,
+    KeyPage,
+    Principal,
+    RateLimit,
+    RateLimitState,
+    Refill,
+    VerifiedKey,
+    VerifyResult,
+    Whoami,
+)
 from .transport import RetryPolicy, SigV4Signer
 
 __all__ = [
     "UNSET",
     "ApiKey",
+    "AuditEvent",
+    "AuditPage",
     "ClientError",
     "Conflict",
     "ConnectionFailed",
     "CreatedApiKey",
+    "Credits",
+    "FieldChange",
     "Forbidden",
     "InternalError",
     "KeyPage",
@@ -43,6 +62,9 @@ __all__ = [
     "NotFound",
     "PayloadTooLarge",
     "Principal",
+    "RateLimit",
+    "RateLimitState",
+    "Refill",
     "RetryPolicy",
     "ServerError",
     "SigV4Signer",

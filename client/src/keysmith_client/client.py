@@ -10,9 +10,9 @@ carries an ``Idempotency-Key`` (made once per call, so every attempt of one call
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 from .errors import (
@@ -20,9 +20,14 @@ from .errors import (
 )
 from .models import (
     ApiKey,
+    AuditEvent,
+    AuditPage,
     CreatedApiKey,
+    Credits,
     KeyPage,
     LocalSession,
+    Page,
+    RateLimit,
     VerifyResult,
     Whoami,
     format_time,
@@ -36,6 +41,9 @@ from .transport import (
 
 if TYPE_CHECKING:
     from botocore.credentials import Credentials
+
+KEY_FORMATS = ("opaque", "jwt")
+Item = TypeVar("Item")
 
 
 class _Unset:
@@ -87,10 +95,19 @@ class Keysmith(Connection):
         service_account_id: str | None = None,
         environment_id: str | None = None,
         metadata: dict[str, str] | None = None,
+        format: str | None = None,
+        allowed_ips: list[str] | None = None,
+        not_before: datetime | str | None = None,
+        rate_limit: RateLimit | None = None,
+        credits: Credits | None = None,
         idempotency_key: str | None = None,
         **extra: Any,
     ) -> CreatedApiKey:
         """Create a key; the answer's ``key`` is its plaintext, given this once.
+
+        ``format`` is ``opaque`` or ``jwt`` (absent: the deploy's default). ``allowed_ips`` (CIDR
+        ranges), ``not_before``, ``rate_limit`` and ``credits`` restrict where, from when and how often
+        the key verifies as valid.
 
         Every call sends an ``Idempotency-Key`` (a new UUID unless given), so its retries never make
         a second key. A replay (the same ``idempotency_key`` as an earlier create) has ``key`` None.
@@ -104,6 +121,11 @@ class Keysmith(Connection):
             "service_account_id": service_account_id,
             "environment_id": environment_id,
             "metadata": metadata,
+            "format": _key_format(format),
+            "allowed_ips": allowed_ips,
+            "not_before": format_time(not_before) if not_before is not None else None,
+            "rate_limit": rate_limit.to_json() if rate_limit is not None else None,
+            "credits": credits.to_json() if credits is not None else None,
         }
         body.update({field: value for field, value in optional.items() if value is not None})
         body.update(extra)
@@ -136,13 +158,29 @@ class Keysmith(Connection):
 
     def iter_keys(self, *, page_size: int | None = None, **filters: Any) -> Iterator[ApiKey]:
         """Every key the caller may see, following ``next_cursor`` page after page."""
-        cursor: str | None = None
-        while True:
-            page = self.list_keys(limit=page_size, cursor=cursor, **filters)
-            yield from page.items
-            if page.next_cursor is None:
-                return
-            cursor = page.next_cursor
+        return _every_item(lambda cursor: self.list_keys(limit=page_size, cursor=cursor, **filters))
+
+    # ------------------------------------------------------------------ audit trail
+    def list_audit_events(
+        self,
+        *,
+        key_id: str | None = None,
+        action: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> AuditPage:
+        """One page of the audit events the caller may see, newest first."""
+        query = {"key_id": key_id, "action": action, "limit": limit, "cursor": cursor}
+        return AuditPage.from_json(json_object(self._request("GET", "/v1/audit-events", query=query)))
+
+    def audit_events(
+        self, key_id: str | None = None, action: str | None = None, limit: int | None = None
+    ) -> Iterator[AuditEvent]:
+        """Every audit event the caller may see (of ``key_id``, of ``action``), newest first,
+        following ``next_cursor`` page after page; ``limit`` is the page size asked for (1-100)."""
+        return _every_item(
+            lambda cursor: self.list_audit_events(key_id=key_id, action=action, limit=limit, cursor=cursor)
+        )
 
     def get_key(self, key_id: str) -> ApiKey:
         return ApiKey.from_json(json_object(self._request("GET", _key_path(key_id))))
@@ -156,9 +194,18 @@ class Keysmith(Connection):
         scopes: list[str] = UNSET,
         metadata: dict[str, str] = UNSET,
         expires_at: datetime | str | None = UNSET,
+        allowed_ips: list[str] = UNSET,
+        not_before: datetime | str | None = UNSET,
+        rate_limit: RateLimit | None = UNSET,
+        credits: Credits | None = UNSET,
         **extra: Any,
     ) -> ApiKey:
-        """Change only the fields given; ``description=None`` removes it, ``expires_at=None`` the expiry."""
+        """Change only the fields given; ``description=None`` removes it, ``expires_at=None`` the expiry.
+
+        ``allowed_ips=[]`` lifts the address restriction; ``not_before=None``, ``rate_limit=None`` and
+        ``credits=None`` remove theirs. ``credits`` replaces the whole object (``remaining`` and
+        ``refill``).
+        """
         body: dict[str, Any] = {
             field: value
             for field, value in {
@@ -169,8 +216,14 @@ class Keysmith(Connection):
             }.items()
             if value is not UNSET
         }
-        if expires_at is not UNSET:
-            body["expires_at"] = None if expires_at is None else format_time(expires_at)
+        if allowed_ips is not UNSET:
+            body["allowed_ips"] = allowed_ips
+        for field, time_value in (("expires_at", expires_at), ("not_before", not_before)):
+            if time_value is not UNSET:
+                body[field] = None if time_value is None else format_time(time_value)
+        for field, limit in (("rate_limit", rate_limit), ("credits", credits)):
+            if limit is not UNSET:
+                body[field] = None if limit is None else limit.to_json()
         body.update(extra)
         return ApiKey.from_json(json_object(self._request("PATCH", _key_path(key_id), body=body)))
 
@@ -183,9 +236,18 @@ class Keysmith(Connection):
     def revoke_key(self, key_id: str) -> ApiKey:
         return self._action(key_id, "revoke")
 
-    def rotate_key(self, key_id: str, *, grace_period_seconds: int | None = None) -> CreatedApiKey:
-        """A successor with a new secret; the old key is revoked now, or after the grace period."""
-        body = {} if grace_period_seconds is None else {"grace_period_seconds": grace_period_seconds}
+    def rotate_key(
+        self, key_id: str, *, grace_period_seconds: int | None = None, format: str | None = None
+    ) -> CreatedApiKey:
+        """A successor with a new secret; the old key is revoked now, or after the grace period.
+
+        The successor keeps the old key's format unless ``format`` (``opaque`` or ``jwt``) says otherwise.
+        """
+        body: dict[str, Any] = {}
+        if grace_period_seconds is not None:
+            body["grace_period_seconds"] = grace_period_seconds
+        if format is not None:
+            body["format"] = _key_format(format)
         response = self._request("POST", _key_path(key_id) + "/rotate", body=body)
         return CreatedApiKey.from_answer(json_object(response), replayed=False)
 
@@ -202,10 +264,13 @@ class Keysmith(Connection):
         environment_id: str | None = None,
         client_ip: str | None = None,
         user_agent: str | None = None,
+        cost: int | None = None,
     ) -> VerifyResult:
         """Check a key presented to the caller's own service (an internal-API route when deployed).
 
-        Never retried after a lost connection: a verification may spend a credit or a rate-limit slot.
+        ``cost`` is the credits a valid verification spends (the API's default 1; 0 checks without
+        spending). Never retried after a lost connection: a verification may spend a credit or a
+        rate-limit slot.
         """
         body: dict[str, Any] = {"key": key}
         optional = {
@@ -213,6 +278,7 @@ class Keysmith(Connection):
             "environment_id": environment_id,
             "client_ip": client_ip,
             "user_agent": user_agent,
+            "cost": cost,
         }
         body.update({field: value for field, value in optional.items() if value is not None})
         return VerifyResult.from_json(json_object(self._request("POST", "/v1/verify", body=body)))
@@ -235,6 +301,23 @@ class Keysmith(Connection):
     # ------------------------------------------------------------------ transport
     def _action(self, key_id: str, action: str) -> ApiKey:
         return ApiKey.from_json(json_object(self._request("POST", f"{_key_path(key_id)}/{action}")))
+
+
+def _every_item(fetch: Callable[[str | None], Page[Item]]) -> Iterator[Item]:
+    """The items of page after page, each asked for with the previous page's ``next_cursor``."""
+    cursor: str | None = None
+    while True:
+        page = fetch(cursor)
+        yield from page.items
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+def _key_format(value: str | None) -> str | None:
+    if value is not None and value not in KEY_FORMATS:
+        raise ValueError(f"format must be one of {', '.join(KEY_FORMATS)}, not {value!r}")
+    return value
 
 
 def _key_path(key_id: str) -> str:

@@ -6,9 +6,10 @@ before this client knows them); timestamps are timezone-aware ``datetime`` objec
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -23,7 +24,7 @@ def format_time(value: datetime | str) -> str:
     if isinstance(value, str):
         return value
     if value.tzinfo is None:
-        raise ValueError("expires_at must be timezone-aware (use datetime.now(UTC) + ...)")
+        raise ValueError("a time sent to the API must be timezone-aware (use datetime.now(UTC) + ...)")
     from datetime import UTC
 
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -31,7 +32,8 @@ def format_time(value: datetime | str) -> str:
 
 @dataclass(frozen=True)
 class Principal:
-    """An owner or a creator: ``type`` is ``user``, ``service_account``, ``api_key`` or ``iam``."""
+    """An owner, a creator or an audit event's actor: ``type`` is ``user``, ``service_account``,
+    ``api_key``, ``iam`` or (audit events) ``system``."""
 
     type: str
     id: str
@@ -44,6 +46,59 @@ class Principal:
 
     def __str__(self) -> str:
         return f"{self.type}:{self.id}"
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A key's rate limit: at most ``limit`` valid verifications per fixed window of ``window_seconds``."""
+
+    limit: int
+    window_seconds: int
+
+    @classmethod
+    def from_json(cls, data: Any) -> RateLimit | None:
+        if not isinstance(data, dict):
+            return None
+        return cls(limit=int(data.get("limit", 0)), window_seconds=int(data.get("window_seconds", 0)))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"limit": self.limit, "window_seconds": self.window_seconds}
+
+
+@dataclass(frozen=True)
+class Refill:
+    """Credits set back to ``amount`` at 00:00 UTC (``daily``) or on the 1st (``monthly``)."""
+
+    amount: int
+    interval: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"amount": self.amount, "interval": self.interval}
+
+
+@dataclass(frozen=True)
+class Credits:
+    """A key's usage credits: each valid verification spends its cost; at 0 it is ``USAGE_EXCEEDED``."""
+
+    remaining: int
+    refill: Refill | None = None
+
+    @classmethod
+    def from_json(cls, data: Any) -> Credits | None:
+        if not isinstance(data, dict):
+            return None
+        refill = data.get("refill")
+        return cls(
+            remaining=int(data.get("remaining", 0)),
+            refill=(
+                Refill(amount=int(refill.get("amount", 0)), interval=str(refill.get("interval", "")))
+                if isinstance(refill, dict)
+                else None
+            ),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {"remaining": self.remaining, "refill": None if self.refill is None else self.refill.to_json()}
 
 
 @dataclass(frozen=True)
@@ -73,6 +128,11 @@ class ApiKey:
     revoked_at: datetime | None = None
     rotated_from: str | None = None
     rotated_to: str | None = None
+    format: str = "opaque"
+    allowed_ips: list[str] = field(default_factory=list)
+    not_before: datetime | None = None
+    rate_limit: RateLimit | None = None
+    credits: Credits | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -104,6 +164,18 @@ class CreatedApiKey(ApiKey):
         )
 
 
+Item_co = TypeVar("Item_co", covariant=True)
+
+
+class Page(Protocol[Item_co]):
+    """What every listing answers: ``items`` and the ``next_cursor`` of the next page (None at the end)."""
+
+    @property
+    def items(self) -> Sequence[Item_co]: ...
+    @property
+    def next_cursor(self) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class KeyPage:
     """One page of ``GET /v1/api-keys``; ``next_cursor`` is None when nothing is left."""
@@ -114,8 +186,26 @@ class KeyPage:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> KeyPage:
         items = [ApiKey.from_json(item) for item in data.get("items", []) if isinstance(item, dict)]
-        cursor = data.get("next_cursor")
-        return cls(items=items, next_cursor=cursor if isinstance(cursor, str) and cursor else None)
+        return cls(items=items, next_cursor=_cursor(data))
+
+
+@dataclass(frozen=True)
+class RateLimitState:
+    """A verification's view of the key's rate limit: ``remaining`` in the window ending at ``reset_at``."""
+
+    limit: int
+    remaining: int
+    reset_at: datetime | None
+
+    @classmethod
+    def from_json(cls, data: Any) -> RateLimitState | None:
+        if not isinstance(data, dict):
+            return None
+        return cls(
+            limit=int(data.get("limit", 0)),
+            remaining=int(data.get("remaining", 0)),
+            reset_at=parse_time(data.get("reset_at")),
+        )
 
 
 @dataclass(frozen=True)
@@ -133,11 +223,19 @@ class VerifiedKey:
 
 @dataclass(frozen=True)
 class VerifyResult:
-    """``POST /v1/verify``: ``valid`` and ``code`` (``VALID``, ``NOT_FOUND``, ``REVOKED``, ...)."""
+    """``POST /v1/verify``: ``valid`` and ``code`` (``VALID``, ``NOT_FOUND``, ``REVOKED``,
+    ``NOT_YET_VALID``, ``IP_NOT_ALLOWED``, ``RATE_LIMITED``, ``USAGE_EXCEEDED``, ...).
+
+    ``remaining`` (credits left) and ``rate_limit`` are there when the key has them;
+    ``retry_after_seconds`` comes with ``RATE_LIMITED``.
+    """
 
     valid: bool
     code: str
     key: VerifiedKey | None
+    remaining: int | None = None
+    rate_limit: RateLimitState | None = None
+    retry_after_seconds: int | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -154,7 +252,78 @@ class VerifyResult:
                 expires_at=parse_time(key_data.get("expires_at")),
                 metadata=dict(key_data.get("metadata") or {}),
             )
-        return cls(valid=bool(data.get("valid")), code=str(data.get("code", "")), key=key, raw=data)
+        return cls(
+            valid=bool(data.get("valid")),
+            code=str(data.get("code", "")),
+            key=key,
+            remaining=_optional_int(data.get("remaining")),
+            rate_limit=RateLimitState.from_json(data.get("rate_limit")),
+            retry_after_seconds=_optional_int(data.get("retry_after_seconds")),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field an audited change touched: its value before (``before``) and after (``after``)."""
+
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One change that happened to a key (``GET /v1/audit-events``); never holds a secret or a digest.
+
+    ``action`` is ``create``, ``update``, ``suspend``, ``activate``, ``revoke``, ``rotate``, ``delete``
+    or one the server notices itself (an expiry, a TTL removal); ``actor`` is who did it.
+    """
+
+    id: str
+    occurred_at: datetime | None
+    action: str
+    key_id: str
+    tenant_id: str
+    actor: Principal | None
+    source_ip: str | None = None
+    user_agent: str | None = None
+    request_id: str | None = None
+    changes: dict[str, FieldChange] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AuditEvent:
+        changes = {
+            str(name): FieldChange(before=change.get("from"), after=change.get("to"))
+            for name, change in (data.get("changes") or {}).items()
+            if isinstance(change, dict)
+        }
+        return cls(
+            id=str(data.get("id", "")),
+            occurred_at=parse_time(data.get("occurred_at")),
+            action=str(data.get("action", "")),
+            key_id=str(data.get("key_id", "")),
+            tenant_id=str(data.get("tenant_id", "")),
+            actor=Principal.from_json(data.get("actor")),
+            source_ip=data.get("source_ip"),
+            user_agent=data.get("user_agent"),
+            request_id=data.get("request_id"),
+            changes=changes,
+            raw=data,
+        )
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of ``GET /v1/audit-events``, newest first; ``next_cursor`` is None when nothing is left."""
+
+    items: list[AuditEvent]
+    next_cursor: str | None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AuditPage:
+        items = [AuditEvent.from_json(item) for item in data.get("items", []) if isinstance(item, dict)]
+        return cls(items=items, next_cursor=_cursor(data))
 
 
 @dataclass(frozen=True)
@@ -195,7 +364,17 @@ TIME_FIELDS = (
     "last_used_at",
     "suspended_at",
     "revoked_at",
+    "not_before",
 )
+
+
+def _cursor(page: dict[str, Any]) -> str | None:
+    cursor = page.get("next_cursor")
+    return cursor if isinstance(cursor, str) and cursor else None
+
+
+def _optional_int(value: Any) -> int | None:
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def _key_fields(data: dict[str, Any]) -> dict[str, Any]:
@@ -219,6 +398,10 @@ def _key_fields(data: dict[str, Any]) -> dict[str, Any]:
         "last_used_user_agent": data.get("last_used_user_agent"),
         "rotated_from": data.get("rotated_from"),
         "rotated_to": data.get("rotated_to"),
+        "format": str(data.get("format") or "opaque"),
+        "allowed_ips": [str(cidr) for cidr in data.get("allowed_ips") or []],
+        "rate_limit": RateLimit.from_json(data.get("rate_limit")),
+        "credits": Credits.from_json(data.get("credits")),
         "raw": data,
     }
     for name in TIME_FIELDS:

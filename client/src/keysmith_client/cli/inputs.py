@@ -1,0 +1,111 @@
+"""Reading the command line's values: scopes, metadata, restrictions and the --output secret file."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ..models import Credits, RateLimit, Refill
+from .exits import LocalFailure, UsageFailure
+
+REFILL_INTERVALS = ("daily", "monthly")
+
+
+def scopes(values: list[str] | None) -> list[str] | None:
+    if not values:
+        return None
+    return [scope.strip() for value in values for scope in value.split(",") if scope.strip()]
+
+
+def metadata(values: list[str] | None) -> dict[str, str] | None:
+    if not values:
+        return None
+    metadata: dict[str, str] = {}
+    for value in values:
+        name, separator, text = value.partition("=")
+        if not separator or not name:
+            raise UsageFailure(f"--metadata takes KEY=VALUE, not {value!r}")
+        metadata[name] = text
+    return metadata
+
+
+def rate_limit(value: str | None) -> RateLimit | None:
+    """``--rate-limit LIMIT/WINDOW_SECONDS``, e.g. ``100/60``: at most 100 valid checks a minute."""
+    if value is None:
+        return None
+    limit, _, window = value.partition("/")
+    if not (limit.isdigit() and window.isdigit()):
+        raise UsageFailure(f"--rate-limit takes LIMIT/WINDOW_SECONDS (e.g. 100/60), not {value!r}")
+    return RateLimit(limit=int(limit), window_seconds=int(window))
+
+
+def credits(remaining: int | None, refill: str | None) -> Credits | None:
+    """``--credits N`` with an optional ``--refill AMOUNT/daily|monthly``."""
+    if remaining is None:
+        if refill is not None:
+            raise UsageFailure("--refill needs --credits (the credits left now)")
+        return None
+    if remaining < 0:
+        raise UsageFailure("--credits must be 0 or more")
+    if refill is None:
+        return Credits(remaining=remaining)
+    amount, _, interval = refill.partition("/")
+    if not amount.isdigit() or interval not in REFILL_INTERVALS:
+        raise UsageFailure(f"--refill takes AMOUNT/daily or AMOUNT/monthly (e.g. 1000/daily), not {refill!r}")
+    return Credits(remaining=remaining, refill=Refill(amount=int(amount), interval=interval))
+
+
+def restriction_changes(args: argparse.Namespace) -> dict[str, Any]:
+    """The restriction fields of ``keys update``: each given value, or None/[] for a --clear-... option."""
+    fields: dict[str, Any] = {}
+    if args.clear_allowed_ips:
+        fields["allowed_ips"] = []
+    elif args.allowed_ips:
+        fields["allowed_ips"] = args.allowed_ips
+    if args.clear_not_before:
+        fields["not_before"] = None
+    elif args.not_before is not None:
+        fields["not_before"] = args.not_before
+    if args.clear_rate_limit:
+        fields["rate_limit"] = None
+    elif args.rate_limit is not None:
+        fields["rate_limit"] = rate_limit(args.rate_limit)
+    if args.clear_credits:
+        if args.refill is not None:
+            raise UsageFailure("--refill cannot go with --clear-credits")
+        fields["credits"] = None
+    elif (given := credits(args.credits, args.refill)) is not None:
+        fields["credits"] = given
+    return fields
+
+
+@contextmanager
+def secret_file(path: Path | None) -> Iterator[Callable[[str], None] | None]:
+    """With --output: the file is created (0600, never over an existing one) before the API call,
+    so a refusal to write comes before a key exists; it is removed again if no secret reached it."""
+    if path is None:
+        yield None
+        return
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError as error:
+        raise LocalFailure(f"{path} exists; refusing to overwrite it (nothing was created)") from error
+    except OSError as error:
+        raise LocalFailure(f"cannot create {path}: {error.strerror} (nothing was created)") from error
+    written = False
+
+    def write(secret: str) -> None:
+        nonlocal written
+        os.write(descriptor, secret.encode("utf-8") + b"\n")
+        written = True
+
+    try:
+        yield write
+    finally:
+        os.close(descriptor)
+        if not written:
+            path.unlink(missing_ok=True)
