@@ -54,3 +54,20 @@ def test_create_rejects_bad_limits_as_usage_errors(fake: FakeKeysmith, option: l
     before = len(fake.requests)
     run = keysmith("keys", "create", "--name", "bad", *option)
     assert run.code == 2 and len(fake.requests) == before
+
+
+def test_update_clear_options_send_empty_list_and_nulls(fake: FakeKeysmith) -> None:
+    logged_in(fake)
+    key = fake.add_key("limited")
+    run = keysmith(
+        "keys",
+        "update",
+        key["id"],
+        "--clear-allowed-ips",
+        "--clear-not-before",
+        "--clear-rate-limit",
+        "--clear-credits",
+    )
+    body = fake.requests[-1].json()
+    assert run.code == 0 and fake.requests[-1].method == "PATCH"
+    assert body == {"allowed_ips": [], "not_before": None, "rate_limit": None, "credits": None}
