@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .audit import AuditEvent, AuditPage, FieldChange
 from .client import UNSET, Keysmith
 from .errors import (
     ClientError,
@@ -23,22 +24,8 @@ from .errors import (
     UnsupportedMediaType,
     ValidationError,
 )
-from .models import (
-    ApiKey,
-    AuditEvent,
-    AuditPage,
-    CreatedApiKey,
-    Credits,
-    FieldChange,
-    KeyPage,
-    Principal,
-    RateLimit,
-    RateLimitState,
-    Refill,
-    VerifiedKey,
-    VerifyResult,
-    Whoami,
-)
+from .models import ApiKey, CreatedApiKey, KeyPage, Principal, VerifiedKey, VerifyResult, Whoami
+from .restrictions import Credits, RateLimit, RateLimitState, Refill
 from .transport import RetryPolicy, SigV4Signer
 
 __all__ = [

@@ -1,4 +1,5 @@
-"""The Keysmith client: one class for the public API (Bearer) and the internal API (SigV4).
+"""The Keysmith client: one class for the public API (Bearer) and the internal API (SigV4), a method
+per operation of the API (how a request is sent and retried is :mod:`.transport`'s).
 
 Retries. A 503 ``unavailable`` (and API Gateway's 429) means the request was not carried out: it is
 sent again after the answer's ``Retry-After`` plus a jittered exponential back-off, at most
@@ -10,40 +11,20 @@ carries an ``Idempotency-Key`` (made once per call, so every attempt of one call
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from .errors import (
-    KeysmithError,
-)
-from .models import (
-    ApiKey,
-    AuditEvent,
-    AuditPage,
-    CreatedApiKey,
-    Credits,
-    KeyPage,
-    LocalSession,
-    Page,
-    RateLimit,
-    VerifyResult,
-    Whoami,
-    format_time,
-    parse_time,
-)
-from .transport import (
-    Connection,
-    SigV4Signer,
-    json_object,
-)
+from .audit import AuditEvent, AuditPage
+from .errors import KeysmithError
+from .models import ApiKey, CreatedApiKey, KeyPage, LocalSession, VerifyResult, Whoami, every_item
+from .restrictions import Credits, RateLimit
+from .times import format_time, parse_time
+from .transport import Connection, SigV4Signer, json_object
 
 if TYPE_CHECKING:
     from botocore.credentials import Credentials
-
-KEY_FORMATS = ("opaque", "jwt")
-Item = TypeVar("Item")
 
 
 class _Unset:
@@ -112,22 +93,21 @@ class Keysmith(Connection):
         Every call sends an ``Idempotency-Key`` (a new UUID unless given), so its retries never make
         a second key. A replay (the same ``idempotency_key`` as an earlier create) has ``key`` None.
         """
-        body: dict[str, Any] = {"name": name}
-        optional = {
-            "scopes": scopes,
-            "description": description,
-            "expires_at": format_time(expires_at) if expires_at is not None else None,
-            "expires_in_seconds": expires_in_seconds,
-            "service_account_id": service_account_id,
-            "environment_id": environment_id,
-            "metadata": metadata,
-            "format": _key_format(format),
-            "allowed_ips": allowed_ips,
-            "not_before": format_time(not_before) if not_before is not None else None,
-            "rate_limit": rate_limit.to_json() if rate_limit is not None else None,
-            "credits": credits.to_json() if credits is not None else None,
-        }
-        body.update({field: value for field, value in optional.items() if value is not None})
+        body = _given(
+            name=name,
+            scopes=scopes,
+            description=description,
+            expires_at=format_time(expires_at) if expires_at is not None else None,
+            expires_in_seconds=expires_in_seconds,
+            service_account_id=service_account_id,
+            environment_id=environment_id,
+            metadata=metadata,
+            format=format,
+            allowed_ips=allowed_ips,
+            not_before=format_time(not_before) if not_before is not None else None,
+            rate_limit=rate_limit.to_json() if rate_limit is not None else None,
+            credits=credits.to_json() if credits is not None else None,
+        )
         body.update(extra)
         headers = {"Idempotency-Key": idempotency_key or str(uuid.uuid4())}
         response = self._request("POST", "/v1/api-keys", body=body, headers=headers, idempotent=True)
@@ -158,7 +138,7 @@ class Keysmith(Connection):
 
     def iter_keys(self, *, page_size: int | None = None, **filters: Any) -> Iterator[ApiKey]:
         """Every key the caller may see, following ``next_cursor`` page after page."""
-        return _every_item(lambda cursor: self.list_keys(limit=page_size, cursor=cursor, **filters))
+        return every_item(lambda cursor: self.list_keys(limit=page_size, cursor=cursor, **filters))
 
     # ------------------------------------------------------------------ audit trail
     def list_audit_events(
@@ -178,7 +158,7 @@ class Keysmith(Connection):
     ) -> Iterator[AuditEvent]:
         """Every audit event the caller may see (of ``key_id``, of ``action``), newest first,
         following ``next_cursor`` page after page; ``limit`` is the page size asked for (1-100)."""
-        return _every_item(
+        return every_item(
             lambda cursor: self.list_audit_events(key_id=key_id, action=action, limit=limit, cursor=cursor)
         )
 
@@ -243,11 +223,7 @@ class Keysmith(Connection):
 
         The successor keeps the old key's format unless ``format`` (``opaque`` or ``jwt``) says otherwise.
         """
-        body: dict[str, Any] = {}
-        if grace_period_seconds is not None:
-            body["grace_period_seconds"] = grace_period_seconds
-        if format is not None:
-            body["format"] = _key_format(format)
+        body = _given(grace_period_seconds=grace_period_seconds, format=format)
         response = self._request("POST", _key_path(key_id) + "/rotate", body=body)
         return CreatedApiKey.from_answer(json_object(response), replayed=False)
 
@@ -272,15 +248,14 @@ class Keysmith(Connection):
         spending). Never retried after a lost connection: a verification may spend a credit or a
         rate-limit slot.
         """
-        body: dict[str, Any] = {"key": key}
-        optional = {
-            "required_scopes": required_scopes,
-            "environment_id": environment_id,
-            "client_ip": client_ip,
-            "user_agent": user_agent,
-            "cost": cost,
-        }
-        body.update({field: value for field, value in optional.items() if value is not None})
+        body = _given(
+            key=key,
+            required_scopes=required_scopes,
+            environment_id=environment_id,
+            client_ip=client_ip,
+            user_agent=user_agent,
+            cost=cost,
+        )
         return VerifyResult.from_json(json_object(self._request("POST", "/v1/verify", body=body)))
 
     def whoami(self) -> Whoami:
@@ -303,21 +278,9 @@ class Keysmith(Connection):
         return ApiKey.from_json(json_object(self._request("POST", f"{_key_path(key_id)}/{action}")))
 
 
-def _every_item(fetch: Callable[[str | None], Page[Item]]) -> Iterator[Item]:
-    """The items of page after page, each asked for with the previous page's ``next_cursor``."""
-    cursor: str | None = None
-    while True:
-        page = fetch(cursor)
-        yield from page.items
-        if page.next_cursor is None:
-            return
-        cursor = page.next_cursor
-
-
-def _key_format(value: str | None) -> str | None:
-    if value is not None and value not in KEY_FORMATS:
-        raise ValueError(f"format must be one of {', '.join(KEY_FORMATS)}, not {value!r}")
-    return value
+def _given(**fields: Any) -> dict[str, Any]:
+    """The fields that have a value: the API reads an absent optional field as its default."""
+    return {name: value for name, value in fields.items() if value is not None}
 
 
 def _key_path(key_id: str) -> str:

@@ -6,28 +6,13 @@ before this client knows them); timestamps are timezone-aware ``datetime`` objec
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
-
-def parse_time(value: Any) -> datetime | None:
-    """An RFC 3339 timestamp (``2026-11-22T10:00:00Z``) as an aware datetime; None stays None."""
-    if not isinstance(value, str) or not value:
-        return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-
-
-def format_time(value: datetime | str) -> str:
-    """A datetime as the API writes it (UTC, whole seconds, ``Z``); a string is sent as it is."""
-    if isinstance(value, str):
-        return value
-    if value.tzinfo is None:
-        raise ValueError("a time sent to the API must be timezone-aware (use datetime.now(UTC) + ...)")
-    from datetime import UTC
-
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+from .restrictions import Credits, RateLimit, RateLimitState
+from .times import parse_time
 
 
 @dataclass(frozen=True)
@@ -46,59 +31,6 @@ class Principal:
 
     def __str__(self) -> str:
         return f"{self.type}:{self.id}"
-
-
-@dataclass(frozen=True)
-class RateLimit:
-    """A key's rate limit: at most ``limit`` valid verifications per fixed window of ``window_seconds``."""
-
-    limit: int
-    window_seconds: int
-
-    @classmethod
-    def from_json(cls, data: Any) -> RateLimit | None:
-        if not isinstance(data, dict):
-            return None
-        return cls(limit=int(data.get("limit", 0)), window_seconds=int(data.get("window_seconds", 0)))
-
-    def to_json(self) -> dict[str, Any]:
-        return {"limit": self.limit, "window_seconds": self.window_seconds}
-
-
-@dataclass(frozen=True)
-class Refill:
-    """Credits set back to ``amount`` at 00:00 UTC (``daily``) or on the 1st (``monthly``)."""
-
-    amount: int
-    interval: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"amount": self.amount, "interval": self.interval}
-
-
-@dataclass(frozen=True)
-class Credits:
-    """A key's usage credits: each valid verification spends its cost; at 0 it is ``USAGE_EXCEEDED``."""
-
-    remaining: int
-    refill: Refill | None = None
-
-    @classmethod
-    def from_json(cls, data: Any) -> Credits | None:
-        if not isinstance(data, dict):
-            return None
-        refill = data.get("refill")
-        return cls(
-            remaining=int(data.get("remaining", 0)),
-            refill=(
-                Refill(amount=int(refill.get("amount", 0)), interval=str(refill.get("interval", "")))
-                if isinstance(refill, dict)
-                else None
-            ),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return {"remaining": self.remaining, "refill": None if self.refill is None else self.refill.to_json()}
 
 
 @dataclass(frozen=True)
@@ -164,48 +96,40 @@ class CreatedApiKey(ApiKey):
         )
 
 
-Item_co = TypeVar("Item_co", covariant=True)
-
-
-class Page(Protocol[Item_co]):
-    """What every listing answers: ``items`` and the ``next_cursor`` of the next page (None at the end)."""
-
-    @property
-    def items(self) -> Sequence[Item_co]: ...
-    @property
-    def next_cursor(self) -> str | None: ...
+Item = TypeVar("Item")
 
 
 @dataclass(frozen=True)
-class KeyPage:
-    """One page of ``GET /v1/api-keys``; ``next_cursor`` is None when nothing is left."""
+class Page(Generic[Item]):
+    """What every listing answers: ``items`` and the ``next_cursor`` of the next page (None at the end)."""
 
-    items: list[ApiKey]
+    items: list[Item]
     next_cursor: str | None
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> KeyPage:
-        items = [ApiKey.from_json(item) for item in data.get("items", []) if isinstance(item, dict)]
-        return cls(items=items, next_cursor=_cursor(data))
+    def read(cls, data: dict[str, Any], read_item: Callable[[dict[str, Any]], Item]) -> Self:
+        items = [read_item(item) for item in data.get("items", []) if isinstance(item, dict)]
+        cursor = data.get("next_cursor")
+        return cls(items=items, next_cursor=cursor if isinstance(cursor, str) and cursor else None)
 
 
-@dataclass(frozen=True)
-class RateLimitState:
-    """A verification's view of the key's rate limit: ``remaining`` in the window ending at ``reset_at``."""
+def every_item(fetch: Callable[[str | None], Page[Item]]) -> Iterator[Item]:
+    """The items of page after page, each asked for with the previous page's ``next_cursor``."""
+    cursor: str | None = None
+    while True:
+        page = fetch(cursor)
+        yield from page.items
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
 
-    limit: int
-    remaining: int
-    reset_at: datetime | None
+
+class KeyPage(Page[ApiKey]):
+    """One page of ``GET /v1/api-keys``, newest first."""
 
     @classmethod
-    def from_json(cls, data: Any) -> RateLimitState | None:
-        if not isinstance(data, dict):
-            return None
-        return cls(
-            limit=int(data.get("limit", 0)),
-            remaining=int(data.get("remaining", 0)),
-            reset_at=parse_time(data.get("reset_at")),
-        )
+    def from_json(cls, data: dict[str, Any]) -> KeyPage:
+        return cls.read(data, ApiKey.from_json)
 
 
 @dataclass(frozen=True)
@@ -264,69 +188,6 @@ class VerifyResult:
 
 
 @dataclass(frozen=True)
-class FieldChange:
-    """One field an audited change touched: its value before (``before``) and after (``after``)."""
-
-    before: Any
-    after: Any
-
-
-@dataclass(frozen=True)
-class AuditEvent:
-    """One change that happened to a key (``GET /v1/audit-events``); never holds a secret or a digest.
-
-    ``action`` is ``create``, ``update``, ``suspend``, ``activate``, ``revoke``, ``rotate``, ``delete``
-    or one the server notices itself (an expiry, a TTL removal); ``actor`` is who did it.
-    """
-
-    id: str
-    occurred_at: datetime | None
-    action: str
-    key_id: str
-    tenant_id: str
-    actor: Principal | None
-    source_ip: str | None = None
-    user_agent: str | None = None
-    request_id: str | None = None
-    changes: dict[str, FieldChange] = field(default_factory=dict)
-    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> AuditEvent:
-        changes = {
-            str(name): FieldChange(before=change.get("from"), after=change.get("to"))
-            for name, change in (data.get("changes") or {}).items()
-            if isinstance(change, dict)
-        }
-        return cls(
-            id=str(data.get("id", "")),
-            occurred_at=parse_time(data.get("occurred_at")),
-            action=str(data.get("action", "")),
-            key_id=str(data.get("key_id", "")),
-            tenant_id=str(data.get("tenant_id", "")),
-            actor=Principal.from_json(data.get("actor")),
-            source_ip=data.get("source_ip"),
-            user_agent=data.get("user_agent"),
-            request_id=data.get("request_id"),
-            changes=changes,
-            raw=data,
-        )
-
-
-@dataclass(frozen=True)
-class AuditPage:
-    """One page of ``GET /v1/audit-events``, newest first; ``next_cursor`` is None when nothing is left."""
-
-    items: list[AuditEvent]
-    next_cursor: str | None
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> AuditPage:
-        items = [AuditEvent.from_json(item) for item in data.get("items", []) if isinstance(item, dict)]
-        return cls(items=items, next_cursor=_cursor(data))
-
-
-@dataclass(frozen=True)
 class Whoami:
     """``GET /v1/whoami``: the API key that made the call."""
 
@@ -366,11 +227,6 @@ TIME_FIELDS = (
     "revoked_at",
     "not_before",
 )
-
-
-def _cursor(page: dict[str, Any]) -> str | None:
-    cursor = page.get("next_cursor")
-    return cursor if isinstance(cursor, str) and cursor else None
 
 
 def _optional_int(value: Any) -> int | None:

@@ -9,14 +9,15 @@ import sys
 from collections.abc import Callable
 from typing import IO
 
+from ..audit import AuditEvent
 from ..client import Keysmith
 from ..config import SavedSession, forget_session, save_session, session_path
 from .connection import DEFAULT_URL, connection_options, internal_client, option, public_client
 from .exits import EXIT_NOT_VALID, EXIT_OK, UsageFailure
 from .inputs import scopes
 from .key_commands import cmd_create, cmd_delete, cmd_get, cmd_list, cmd_rotate, cmd_update, state_change
-from .output import print_json, print_rows, print_table, show_verification
-from .paging import read_pages, say_more
+from .output import print_json, print_rows, show_verification
+from .paging import read_pages, show_listing
 
 
 # ------------------------------------------------------------------------------ commands
@@ -42,35 +43,25 @@ def cmd_verify(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 def cmd_audit_list(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     with public_client(args) as client:
-        events, next_cursor = read_pages(
+        listing = read_pages(
             args,
             lambda limit, cursor: client.list_audit_events(
                 key_id=args.key, action=args.event_action, limit=limit, cursor=cursor
             ),
             lambda limit: client.audit_events(key_id=args.key, action=args.event_action, limit=limit),
         )
-    if option(args, "json"):
-        print_json({"items": [event.raw for event in events], "next_cursor": next_cursor}, out)
-        return EXIT_OK
-    if not events:
-        print("No audit events.", file=out)
-    else:
-        print_table(
-            ["OCCURRED AT", "ACTION", "KEY", "ACTOR", "SOURCE IP"],
-            [
-                [
-                    str(event.raw.get("occurred_at") or "-"),
-                    event.action,
-                    event.key_id or "-",
-                    str(event.actor or "-"),
-                    event.source_ip or "-",
-                ]
-                for event in events
-            ],
-            out,
-        )
-    say_more("events", next_cursor, err)
-    return EXIT_OK
+    columns = ["OCCURRED AT", "ACTION", "KEY", "ACTOR", "SOURCE IP"]
+    return show_listing(args, listing, "audit events", columns, event_row, out, err)
+
+
+def event_row(event: AuditEvent) -> list[str]:
+    return [
+        str(event.raw.get("occurred_at") or "-"),
+        event.action,
+        event.key_id or "-",
+        str(event.actor or "-"),
+        event.source_ip or "-",
+    ]
 
 
 def cmd_whoami(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..models import Credits, RateLimit, Refill
+from ..restrictions import Credits, RateLimit, Refill
 from .exits import LocalFailure, UsageFailure
 
 REFILL_INTERVALS = ("daily", "monthly")
@@ -59,27 +59,26 @@ def credits(remaining: int | None, refill: str | None) -> Credits | None:
     return Credits(remaining=remaining, refill=Refill(amount=int(amount), interval=interval))
 
 
-def restriction_changes(args: argparse.Namespace) -> dict[str, Any]:
-    """The restriction fields of ``keys update``: each given value, or None/[] for a --clear-... option."""
-    fields: dict[str, Any] = {}
-    if args.clear_allowed_ips:
-        fields["allowed_ips"] = []
-    elif args.allowed_ips:
-        fields["allowed_ips"] = args.allowed_ips
-    if args.clear_not_before:
-        fields["not_before"] = None
-    elif args.not_before is not None:
-        fields["not_before"] = args.not_before
-    if args.clear_rate_limit:
-        fields["rate_limit"] = None
-    elif args.rate_limit is not None:
-        fields["rate_limit"] = rate_limit(args.rate_limit)
-    if args.clear_credits:
-        if args.refill is not None:
-            raise UsageFailure("--refill cannot go with --clear-credits")
-        fields["credits"] = None
-    elif (given := credits(args.credits, args.refill)) is not None:
-        fields["credits"] = given
+def key_changes(args: argparse.Namespace) -> dict[str, Any]:
+    """The fields ``keys update`` sends: each option given, or the emptied value of a --clear-...
+    (--no-expiry) option; the two of a pair are mutually exclusive in the parser."""
+    if args.clear_credits and args.refill is not None:
+        raise UsageFailure("--refill cannot go with --clear-credits")
+    fields: dict[str, Any] = {} if args.name is None else {"name": args.name}
+    for name, cleared, emptied, value in (
+        ("description", args.clear_description, None, args.description),
+        ("scopes", args.clear_scopes, [], scopes(args.scopes)),
+        ("metadata", args.clear_metadata, {}, metadata(args.metadata)),
+        ("expires_at", args.no_expiry, None, args.expires_at),
+        ("allowed_ips", args.clear_allowed_ips, [], args.allowed_ips),
+        ("not_before", args.clear_not_before, None, args.not_before),
+        ("rate_limit", args.clear_rate_limit, None, rate_limit(args.rate_limit)),
+        ("credits", args.clear_credits, None, credits(args.credits, args.refill)),
+    ):
+        if cleared:
+            fields[name] = emptied
+        elif value is not None:
+            fields[name] = value
     return fields
 
 

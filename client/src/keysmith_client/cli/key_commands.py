@@ -9,9 +9,9 @@ from typing import IO, Any
 from ..models import ApiKey
 from .connection import option, public_client
 from .exits import EXIT_OK, UsageFailure
-from .inputs import credits, metadata, rate_limit, restriction_changes, scopes, secret_file
-from .output import print_json, print_table, raw_text, show_created, show_key
-from .paging import read_pages, say_more
+from .inputs import credits, key_changes, metadata, rate_limit, scopes, secret_file
+from .output import print_json, raw_text, show_created, show_key
+from .paging import read_pages, show_listing
 
 
 # ------------------------------------------------------------------------------ commands
@@ -45,37 +45,27 @@ def cmd_list(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         "environment_id": args.environment,
     }
     with public_client(args) as client:
-        items, next_cursor = read_pages(
+        listing = read_pages(
             args,
             lambda limit, cursor: client.list_keys(limit=limit, cursor=cursor, **filters),
             lambda limit: client.iter_keys(page_size=limit, **filters),
         )
-    if option(args, "json"):
-        print_json({"items": [key.raw for key in items], "next_cursor": next_cursor}, out)
-        return EXIT_OK
-    if not items:
-        print("No keys.", file=out)
-    else:
-        print_table(
-            ["ID", "NAME", "STATUS", "FORMAT", "OWNER", "SCOPES", "PREFIX", "EXPIRES", "LAST USED"],
-            [
-                [
-                    key.id,
-                    key.name,
-                    key.status,
-                    key.format,
-                    str(key.owner or ""),
-                    ",".join(key.scopes),
-                    f"{key.prefix}...{key.last_four}",
-                    raw_text(key, "expires_at"),
-                    raw_text(key, "last_used_at"),
-                ]
-                for key in items
-            ],
-            out,
-        )
-    say_more("keys", next_cursor, err)
-    return EXIT_OK
+    columns = ["ID", "NAME", "STATUS", "FORMAT", "OWNER", "SCOPES", "PREFIX", "EXPIRES", "LAST USED"]
+    return show_listing(args, listing, "keys", columns, key_row, out, err)
+
+
+def key_row(key: ApiKey) -> list[str]:
+    return [
+        key.id,
+        key.name,
+        key.status,
+        key.format,
+        str(key.owner or ""),
+        ",".join(key.scopes),
+        f"{key.prefix}...{key.last_four}",
+        raw_text(key, "expires_at"),
+        raw_text(key, "last_used_at"),
+    ]
 
 
 def cmd_get(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
@@ -85,26 +75,7 @@ def cmd_get(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 
 def cmd_update(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    fields: dict[str, Any] = {}
-    if args.name is not None:
-        fields["name"] = args.name
-    if args.clear_description:
-        fields["description"] = None
-    elif args.description is not None:
-        fields["description"] = args.description
-    if args.clear_scopes:
-        fields["scopes"] = []
-    elif args.scopes:
-        fields["scopes"] = scopes(args.scopes)
-    if args.clear_metadata:
-        fields["metadata"] = {}
-    elif args.metadata:
-        fields["metadata"] = metadata(args.metadata)
-    if args.no_expiry:
-        fields["expires_at"] = None
-    elif args.expires_at is not None:
-        fields["expires_at"] = args.expires_at
-    fields.update(restriction_changes(args))
+    fields = key_changes(args)
     if not fields:
         raise UsageFailure("nothing to change: give at least one of --name, --description, --scope, ...")
     with public_client(args) as client:

@@ -7,7 +7,8 @@ import json
 from collections.abc import Callable
 from typing import IO, Any
 
-from ..models import ApiKey, CreatedApiKey, Credits, RateLimit, VerifyResult
+from ..models import ApiKey, CreatedApiKey, VerifyResult
+from ..restrictions import Credits, RateLimit
 from .connection import option
 
 

@@ -1,15 +1,24 @@
-"""The paging options shared by the listing commands: --limit, --cursor and --all."""
+"""What the listing commands share: the paging options --limit, --cursor and --all, and how a
+listing is printed (the API's JSON, or a table and the next page's cursor)."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Iterable
-from typing import IO, TypeVar
+from typing import IO, Any, Protocol, TypeVar
 
 from ..models import Page
-from .exits import UsageFailure
+from .connection import option
+from .exits import EXIT_OK, UsageFailure
+from .output import print_json, print_table
 
-Item = TypeVar("Item")
+
+class Listed(Protocol):
+    @property
+    def raw(self) -> dict[str, Any]: ...
+
+
+Item = TypeVar("Item", bound=Listed)
 
 
 def paging_options(parser: argparse.ArgumentParser, what: str) -> None:
@@ -35,6 +44,25 @@ def read_pages(
     return list(page.items), page.next_cursor
 
 
-def say_more(what: str, next_cursor: str | None, err: IO[str]) -> None:
+def show_listing(
+    args: argparse.Namespace,
+    listing: tuple[list[Item], str | None],
+    what: str,
+    columns: list[str],
+    row: Callable[[Item], list[str]],
+    out: IO[str],
+    err: IO[str],
+) -> int:
+    """``--json``: the items as the API gave them and ``next_cursor``; otherwise a table of
+    ``columns`` (or "No <what>.") and, on standard error, how to ask for the next page."""
+    items, next_cursor = listing
+    if option(args, "json"):
+        print_json({"items": [item.raw for item in items], "next_cursor": next_cursor}, out)
+        return EXIT_OK
+    if items:
+        print_table(columns, [row(item) for item in items], out)
+    else:
+        print(f"No {what}.", file=out)
     if next_cursor:
         print(f"more {what}: --cursor {next_cursor} (or --all)", file=err)
+    return EXIT_OK
