@@ -71,3 +71,46 @@ def test_update_clear_options_send_empty_list_and_nulls(fake: FakeKeysmith) -> N
     body = fake.requests[-1].json()
     assert run.code == 0 and fake.requests[-1].method == "PATCH"
     assert body == {"allowed_ips": [], "not_before": None, "rate_limit": None, "credits": None}
+
+
+def test_update_replaces_limits_and_get_shows_them(fake: FakeKeysmith) -> None:
+    logged_in(fake)
+    key = fake.add_key("limited")
+    run = keysmith(
+        "keys", "update", key["id"], "--rate-limit", "5/1", "--credits", "20", "--allowed-ip", "192.0.2.0/24"
+    )
+    assert run.code == 0
+    assert fake.requests[-1].json() == {
+        "allowed_ips": ["192.0.2.0/24"],
+        "rate_limit": {"limit": 5, "window_seconds": 1},
+        "credits": {"remaining": 20, "refill": None},
+    }
+    shown = keysmith("keys", "get", key["id"]).out
+    rows = dict(line.split(None, 1) for line in shown.splitlines())
+    assert rows["rate_limit"] == "5 per 1 s" and rows["credits"] == "20 left"
+    assert rows["allowed_ips"] == "192.0.2.0/24" and rows["not_before"] == "-" and rows["format"] == "opaque"
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--not-before", "tomorrow"],
+        ["--not-before", "2027-01-01T00:00:00"],  # no offset
+        ["--expires-at", "2027-01-01"],
+        ["--credits", "-1"],
+        ["--format", "pem"],
+        ["--refill", "10/daily", "--clear-credits"],
+        ["--refill", "10/daily"],
+        ["--allowed-ip", "10.0.0.0/8", "--clear-allowed-ips"],
+        ["--rate-limit", "5/1", "--clear-rate-limit"],
+    ],
+)
+def test_malformed_restriction_options_exit_2_before_any_request(
+    fake: FakeKeysmith, options: list[str]
+) -> None:
+    logged_in(fake)
+    key = fake.add_key("k")
+    before = len(fake.requests)
+    command = ["keys", "create", "--name", "k"] if options[0] == "--format" else ["keys", "update", key["id"]]
+    run = keysmith(*command, *options)
+    assert run.code == 2 and len(fake.requests) == before, run.err

@@ -6,6 +6,7 @@ import argparse
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,24 @@ from ..restrictions import Credits, RateLimit, Refill
 from .exits import LocalFailure, UsageFailure
 
 REFILL_INTERVALS = ("daily", "monthly")
+
+
+def rfc3339(value: str) -> str:
+    """An argparse type: a date-time with its offset (``2027-01-01T00:00:00Z``), sent as given."""
+    try:
+        moment = datetime.fromisoformat(value.replace("z", "Z"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None or "T" not in value.upper():
+        raise argparse.ArgumentTypeError(f"not an RFC 3339 date-time with an offset: {value!r}")
+    return value
+
+
+def whole_number(value: str) -> int:
+    """An argparse type: 0, 1, 2, ..."""
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"not a whole number of 0 or more: {value!r}")
+    return int(value)
 
 
 def scopes(values: list[str] | None) -> list[str] | None:
@@ -49,8 +68,6 @@ def credits(remaining: int | None, refill: str | None) -> Credits | None:
         if refill is not None:
             raise UsageFailure("--refill needs --credits (the credits left now)")
         return None
-    if remaining < 0:
-        raise UsageFailure("--credits must be 0 or more")
     if refill is None:
         return Credits(remaining=remaining)
     amount, _, interval = refill.partition("/")

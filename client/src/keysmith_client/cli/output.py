@@ -94,8 +94,8 @@ REASONS = {
     "IP_NOT_ALLOWED": "the client address is outside the key's allowed_ips",
     "WRONG_ENVIRONMENT": "the key is not valid in this environment",
     "INSUFFICIENT_SCOPE": "the key lacks a required scope",
-    "RATE_LIMITED": "the key's rate limit is used up for this window",
-    "USAGE_EXCEEDED": "the key has no credits left",
+    "RATE_LIMITED": "the key's rate limit is used up for this window (retry after retry_after)",
+    "USAGE_EXCEEDED": "the key has fewer credits left than this check costs",
 }
 
 

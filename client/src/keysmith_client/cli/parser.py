@@ -8,11 +8,13 @@ from typing import Any
 
 from .. import __version__
 from .connection import DEFAULT_URL, INTERNAL_SUFFIX
+from .inputs import rfc3339, whole_number
 from .paging import paging_options
 
 STATUSES = ("active", "suspended", "revoked", "expired")
 OWNER_TYPES = ("user", "service_account")
 KEY_FORMATS = ("opaque", "jwt")
+AUDIT_ACTIONS = ("create", "update", "suspend", "activate", "revoke", "rotate", "delete", "expire")
 
 
 # ------------------------------------------------------------------------------ the parser
@@ -87,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--description")
     scope_option(create, "scopes the key holds (repeat or comma-separate; default read)")
     expiry = create.add_mutually_exclusive_group()
-    expiry.add_argument("--expires-at", metavar="RFC3339", help="e.g. 2027-01-01T00:00:00Z")
+    expiry.add_argument("--expires-at", type=rfc3339, metavar="RFC3339", help="e.g. 2027-01-01T00:00:00Z")
     expiry.add_argument("--expires-in", type=int, metavar="SECONDS", help="lifetime in seconds")
     create.add_argument("--service-account", metavar="ID", help="owner: this service account (admins)")
     create.add_argument("--environment", metavar="ID", help="restrict the key to this environment")
@@ -126,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     metadata_option(metadata)
     metadata.add_argument("--clear-metadata", action="store_true", help="set the metadata to {}")
     expires = update.add_mutually_exclusive_group()
-    expires.add_argument("--expires-at", metavar="RFC3339")
+    expires.add_argument("--expires-at", type=rfc3339, metavar="RFC3339")
     expires.add_argument("--no-expiry", action="store_true", help="remove the expiry")
     restriction_options(update, clearable=True)
 
@@ -168,7 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--client-ip", metavar="IP", help="the address the key was presented from")
     verify.add_argument("--user-agent", help="the user agent it was presented with")
     verify.add_argument(
-        "--cost", type=int, metavar="N", help="credits a valid check spends (default 1; 0 spends none)"
+        "--cost",
+        type=whole_number,
+        metavar="N",
+        help="credits a valid check spends (default 1; 0 spends none)",
     )
 
     audit = commands.add_parser("audit", help="the audit trail of key changes", parents=[common])
@@ -178,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     audit_list.add_argument("--key", metavar="ID", help="only the events of this key")
     audit_list.add_argument(
-        "--action", dest="event_action", metavar="ACTION", help="only this action (e.g. revoke)"
+        "--action", dest="event_action", choices=AUDIT_ACTIONS, help="only the events of this action"
     )
     paging_options(audit_list, "events")
 
@@ -230,14 +235,14 @@ def restriction_options(parser: argparse.ArgumentParser, *, clearable: bool = Fa
                 + ("; replaces the list)" if clearable else ")"),
             },
         ),
-        ("--not-before", {"metavar": "RFC3339", "help": "not valid before this time"}),
+        ("--not-before", {"type": rfc3339, "metavar": "RFC3339", "help": "not valid before this time"}),
         (
             "--rate-limit",
             {"metavar": "LIMIT/WINDOW_SECONDS", "help": "at most LIMIT valid checks per window, e.g. 100/60"},
         ),
         (
             "--credits",
-            {"type": int, "metavar": "N", "help": "credits left; each valid check spends its cost"},
+            {"type": whole_number, "metavar": "N", "help": "credits left; each valid check spends its cost"},
         ),
     ]
     for flag, settings in options:
