@@ -26,7 +26,7 @@ def history(fake: FakeKeysmith) -> tuple[str, str]:
 
 def test_audit_events_pages_through_the_cursor_with_the_filters_on_every_page(fake: FakeKeysmith) -> None:
     first, _ = history(fake)
-    events = list(Keysmith(fake.url, token="t").audit_events(key_id=first, limit=2))
+    events = list(Keysmith(fake.url, token="t").audit_events(key_id=first, page_size=2))
     assert [event.action for event in events] == ["activate", "suspend", "create"]  # newest first
     assert all(isinstance(event, AuditEvent) and event.key_id == first for event in events)
     pages = audit_requests(fake)

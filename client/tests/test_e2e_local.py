@@ -151,7 +151,7 @@ def test_a_metered_key_verifies_spends_and_leaves_its_audit_trail(server: str) -
             assert 1 <= limited.retry_after_seconds <= 86400
 
         client.update_key(created.id, credits=Credits(remaining=50), rate_limit=None)
-        events = list(client.audit_events(key_id=created.id, limit=1))
+        events = list(client.audit_events(key_id=created.id, page_size=1))
     assert [event.action for event in events] == ["update", "create"]
     update, create = events
     assert update.changes["credits"].after == {"remaining": 50, "refill": None}

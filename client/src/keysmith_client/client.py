@@ -154,12 +154,14 @@ class Keysmith(Connection):
         return AuditPage.from_json(json_object(self._request("GET", "/v1/audit-events", query=query)))
 
     def audit_events(
-        self, key_id: str | None = None, action: str | None = None, limit: int | None = None
+        self, *, key_id: str | None = None, action: str | None = None, page_size: int | None = None
     ) -> Iterator[AuditEvent]:
         """Every audit event the caller may see (of ``key_id``, of ``action``), newest first,
-        following ``next_cursor`` page after page; ``limit`` is the page size asked for (1-100)."""
+        following ``next_cursor`` page after page (``page_size``: 1-100 per request)."""
         return every_item(
-            lambda cursor: self.list_audit_events(key_id=key_id, action=action, limit=limit, cursor=cursor)
+            lambda cursor: self.list_audit_events(
+                key_id=key_id, action=action, limit=page_size, cursor=cursor
+            )
         )
 
     def get_key(self, key_id: str) -> ApiKey:

@@ -48,7 +48,7 @@ def cmd_audit_list(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             lambda limit, cursor: client.list_audit_events(
                 key_id=args.key, action=args.event_action, limit=limit, cursor=cursor
             ),
-            lambda limit: client.audit_events(key_id=args.key, action=args.event_action, limit=limit),
+            lambda limit: client.audit_events(key_id=args.key, action=args.event_action, page_size=limit),
         )
     columns = ["OCCURRED AT", "ACTION", "KEY", "ACTOR", "SOURCE IP"]
     return show_listing(args, listing, "audit events", columns, event_row, out, err)
