@@ -21,6 +21,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from fake_audit import AuditTrail
+from fake_verify import Verifier
+
 PROBLEM_TITLES = {
     "malformed-request": "Malformed request",
     "unauthenticated": "Unauthenticated",
@@ -111,6 +114,11 @@ def key_resource(
         "revoked_at": None,
         "rotated_from": None,
         "rotated_to": None,
+        "format": "opaque",
+        "allowed_ips": [],
+        "not_before": None,
+        "rate_limit": None,
+        "credits": None,
     }
 
 
@@ -142,6 +150,16 @@ class RecordedSleep:
         self.waits.append(seconds)
 
 
+CREATE_FIELDS = (
+    "description",
+    "environment_id",
+    "metadata",
+    "format",
+    "allowed_ips",
+    "not_before",
+    "rate_limit",
+    "credits",
+)
 NEEDS = {"suspend": "active", "activate": "suspended", "revoke": "active or suspended", "rotate": "active"}
 
 
@@ -154,6 +172,8 @@ class FakeKeysmith:
         self.secrets: dict[str, str] = {}  # plaintext -> id
         self.idempotency: dict[str, str] = {}  # Idempotency-Key -> id
         self.handler: Callable[[Recorded], Reply] = self.behave
+        self.verifier = Verifier()
+        self.audit = AuditTrail()
         self._queued: list[Reply] = []
         self._lock = threading.Lock()
         fake = self
@@ -246,21 +266,14 @@ class FakeKeysmith:
                 return Reply(
                     200, {"valid": False, "code": "NOT_FOUND" if key.startswith("ks_") else "MALFORMED"}
                 )
-            resource = self.keys[key_id]
-            if resource["status"] != "active":
-                return Reply(200, {"valid": False, "code": resource["status"].upper()})
-            required = (request.json() or {}).get("required_scopes") or []
-            if not set(required) <= set(resource["scopes"]):
-                return Reply(200, {"valid": False, "code": "INSUFFICIENT_SCOPE"})
-            verified = {
-                name: resource[name] for name in ("id", "tenant_id", "owner", "scopes", "environment_id")
-            }
-            verified |= {"expires_at": resource["expires_at"], "metadata": resource["metadata"]}
-            return Reply(200, {"valid": True, "code": "VALID", "key": verified})
-        if segments[:2] != ["v1", "api-keys"]:
+            return Reply(200, self.verifier.answer(self.keys[key_id], request.json() or {}))
+        if segments[:2] not in (["v1", "api-keys"], ["v1", "audit-events"]):
             return problem(404, "not-found", f"No route matches {request.path}.")
         if "authorization" not in request.headers and "keysmith-tenant" not in request.headers:
             return problem(401, "unauthenticated", "Send Authorization: Bearer <credential>.")
+        if segments == ["v1", "audit-events"] and request.method == "GET":
+            status, page = self.audit.page(request.query)
+            return Reply(status, page)
         if len(segments) == 2:
             if request.method == "POST":
                 return self._create(request)
@@ -274,7 +287,13 @@ class FakeKeysmith:
             if request.method == "GET":
                 return Reply(200, resource)
             if request.method == "PATCH":
+                changes = {
+                    name: {"from": resource.get(name), "to": value}
+                    for name, value in (request.json() or {}).items()
+                    if resource.get(name) != value
+                }
                 resource.update(request.json() or {})
+                self.audit.record("update", resource["id"], changes)
                 return Reply(200, resource)
             if request.method == "DELETE":
                 if not resource["available_actions"]["delete"]:
@@ -282,6 +301,7 @@ class FakeKeysmith:
                         409, "conflict", f"The key is {resource['status']}; suspend or revoke it first."
                     )
                 del self.keys[resource["id"]]
+                self.audit.record("delete", resource["id"])
                 return Reply(204)
         action = segments[3]
         if action not in NEEDS or request.method != "POST":
@@ -296,6 +316,8 @@ class FakeKeysmith:
             successor, secret = self._new_key(resource["name"], resource["scopes"])
             successor["rotated_from"] = resource["id"]
             resource["rotated_to"] = successor["id"]
+            self.audit.record("rotate", resource["id"])
+            self.audit.record("create", successor["id"])
             grace = (request.json() or {}).get("grace_period_seconds", 0)
             if not grace:
                 self._set_status(resource, "revoked")
@@ -303,6 +325,7 @@ class FakeKeysmith:
                 resource["available_actions"]["rotate"] = False
             return Reply(201, {**successor, "key": secret}, {"Cache-Control": "no-store"})
         status = {"suspend": "suspended", "activate": "active", "revoke": "revoked"}[action]
+        self.audit.record(action, resource["id"], {"status": {"from": resource["status"], "to": status}})
         self._set_status(resource, status)
         return Reply(200, resource)
 
@@ -331,13 +354,14 @@ class FakeKeysmith:
                 200, self.keys[replay_of], {"Idempotent-Replayed": "true", "Cache-Control": "no-store"}
             )
         resource, secret = self._new_key(body["name"], body.get("scopes") or ["read"])
-        for name in ("description", "environment_id", "metadata"):
+        for name in CREATE_FIELDS:
             if name in body:
                 resource[name] = body[name]
         if "service_account_id" in body:
             resource["owner"] = {"type": "service_account", "id": body["service_account_id"]}
         if "idempotency-key" in request.headers:
             self.idempotency[request.headers["idempotency-key"]] = resource["id"]
+        self.audit.record("create", resource["id"], {"name": {"from": None, "to": resource["name"]}})
         return Reply(201, {**resource, "key": secret}, {"Cache-Control": "no-store"})
 
     def _list(self, request: Recorded) -> Reply:

@@ -191,6 +191,7 @@ def test_list_prints_a_table_and_follows_cursors_with_all(fake: FakeKeysmith) ->
         "ID",
         "NAME",
         "STATUS",
+        "FORMAT",
         "OWNER",
         "SCOPES",
         "PREFIX",
@@ -318,7 +319,7 @@ def test_every_documented_command_exists() -> None:
     names = {" ".join(command) for command in every_command()}
     for action in ("create", "list", "get", "update", "suspend", "activate", "revoke", "rotate", "delete"):
         assert f"keys {action}" in names
-    assert {"verify", "login", "logout", "whoami"} <= names
+    assert {"verify", "login", "logout", "whoami", "audit list"} <= names
 
 
 # ---------------------------------------------------------------------------- the internal API

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from e2e_cli import keysmith, ok
+from keysmith_client import Credits, Keysmith, RateLimit
 
 pytestmark = pytest.mark.e2e
 
@@ -124,3 +125,42 @@ def test_a_repeated_idempotency_key_replays_without_the_secret(server: str) -> N
     assert "Idempotency-Key replay" in replay.err
     other_body = keysmith("keys", "create", "--name", "twice", "--idempotency-key", "deploy-42")
     assert other_body.code == 3 and "422" in other_body.err
+
+
+def test_a_metered_key_verifies_spends_and_leaves_its_audit_trail(server: str) -> None:
+    session = Keysmith(server).local_session("u_metered", "t_metered")
+    with Keysmith(server, token=session.token) as client:
+        created = client.create_key(
+            "metered", rate_limit=RateLimit(limit=2, window_seconds=86400), credits=Credits(remaining=5)
+        )
+        assert created.rate_limit == RateLimit(2, 86400) and created.credits == Credits(5)
+        with Keysmith.internal(server + "/internal", tenant=None, sign=False) as verifier:
+            first = verifier.verify(created.key or "", cost=3)
+            assert first.valid and first.remaining == 2
+            assert first.rate_limit is not None and (first.rate_limit.limit, first.rate_limit.remaining) == (
+                2,
+                1,
+            )
+            too_costly = verifier.verify(created.key or "", cost=3)
+            assert (too_costly.code, too_costly.remaining) == ("USAGE_EXCEEDED", 2), (
+                "a refusal spends nothing"
+            )
+            assert verifier.verify(created.key or "", cost=2).remaining == 0
+            limited = verifier.verify(created.key or "", cost=0)
+            assert limited.code == "RATE_LIMITED" and limited.retry_after_seconds is not None
+            assert 1 <= limited.retry_after_seconds <= 86400
+
+        client.update_key(created.id, credits=Credits(remaining=50), rate_limit=None)
+        events = list(client.audit_events(key_id=created.id, page_size=1))
+    assert [event.action for event in events] == ["update", "create"]
+    update, create = events
+    assert update.changes["credits"].after == {"remaining": 50, "refill": None}
+    assert update.changes["rate_limit"].before == {"limit": 2, "window_seconds": 86400}
+    assert update.changes["rate_limit"].after is None
+    assert create.changes["rate_limit"].after == {"limit": 2, "window_seconds": 86400}
+    assert str(update.actor) == "user:u_metered" and update.tenant_id == "t_metered"
+    assert all(created.key not in str(event.raw) for event in events), "no secret in the trail"
+
+    ok("login", "--local", "--url", server, "--user", "u_metered", "--tenant", "t_metered")
+    listed = ok("audit", "list", "--key", created.id, "--action", "update", "--json").json()
+    assert [item["id"] for item in listed["items"]] == [update.id] and listed["next_cursor"] is None

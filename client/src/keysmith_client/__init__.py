@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .audit import AuditEvent, AuditPage, FieldChange
 from .client import UNSET, Keysmith
 from .errors import (
     ClientError,
@@ -24,15 +25,20 @@ from .errors import (
     ValidationError,
 )
 from .models import ApiKey, CreatedApiKey, KeyPage, Principal, VerifiedKey, VerifyResult, Whoami
+from .restrictions import Credits, RateLimit, RateLimitState, Refill
 from .transport import RetryPolicy, SigV4Signer
 
 __all__ = [
     "UNSET",
     "ApiKey",
+    "AuditEvent",
+    "AuditPage",
     "ClientError",
     "Conflict",
     "ConnectionFailed",
     "CreatedApiKey",
+    "Credits",
+    "FieldChange",
     "Forbidden",
     "InternalError",
     "KeyPage",
@@ -43,6 +49,9 @@ __all__ = [
     "NotFound",
     "PayloadTooLarge",
     "Principal",
+    "RateLimit",
+    "RateLimitState",
+    "Refill",
     "RetryPolicy",
     "ServerError",
     "SigV4Signer",

@@ -1,4 +1,5 @@
-"""The Keysmith client: one class for the public API (Bearer) and the internal API (SigV4).
+"""The Keysmith client: one class for the public API (Bearer) and the internal API (SigV4), a method
+per operation of the API (how a request is sent and retried is :mod:`.transport`'s).
 
 Retries. A 503 ``unavailable`` (and API Gateway's 429) means the request was not carried out: it is
 sent again after the answer's ``Retry-After`` plus a jittered exponential back-off, at most
@@ -15,24 +16,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from .errors import (
-    KeysmithError,
-)
-from .models import (
-    ApiKey,
-    CreatedApiKey,
-    KeyPage,
-    LocalSession,
-    VerifyResult,
-    Whoami,
-    format_time,
-    parse_time,
-)
-from .transport import (
-    Connection,
-    SigV4Signer,
-    json_object,
-)
+from .audit import AuditEvent, AuditPage
+from .errors import KeysmithError
+from .models import ApiKey, CreatedApiKey, KeyPage, LocalSession, VerifyResult, Whoami, every_item
+from .restrictions import Credits, RateLimit
+from .times import format_time, parse_time
+from .transport import Connection, SigV4Signer, json_object
 
 if TYPE_CHECKING:
     from botocore.credentials import Credentials
@@ -87,25 +76,38 @@ class Keysmith(Connection):
         service_account_id: str | None = None,
         environment_id: str | None = None,
         metadata: dict[str, str] | None = None,
+        format: str | None = None,
+        allowed_ips: list[str] | None = None,
+        not_before: datetime | str | None = None,
+        rate_limit: RateLimit | None = None,
+        credits: Credits | None = None,
         idempotency_key: str | None = None,
         **extra: Any,
     ) -> CreatedApiKey:
         """Create a key; the answer's ``key`` is its plaintext, given this once.
 
+        ``format`` is ``opaque`` or ``jwt`` (absent: the deploy's default). ``allowed_ips`` (CIDR
+        ranges), ``not_before``, ``rate_limit`` and ``credits`` restrict where, from when and how often
+        the key verifies as valid.
+
         Every call sends an ``Idempotency-Key`` (a new UUID unless given), so its retries never make
         a second key. A replay (the same ``idempotency_key`` as an earlier create) has ``key`` None.
         """
-        body: dict[str, Any] = {"name": name}
-        optional = {
-            "scopes": scopes,
-            "description": description,
-            "expires_at": format_time(expires_at) if expires_at is not None else None,
-            "expires_in_seconds": expires_in_seconds,
-            "service_account_id": service_account_id,
-            "environment_id": environment_id,
-            "metadata": metadata,
-        }
-        body.update({field: value for field, value in optional.items() if value is not None})
+        body = _given(
+            name=name,
+            scopes=scopes,
+            description=description,
+            expires_at=format_time(expires_at) if expires_at is not None else None,
+            expires_in_seconds=expires_in_seconds,
+            service_account_id=service_account_id,
+            environment_id=environment_id,
+            metadata=metadata,
+            format=format,
+            allowed_ips=allowed_ips,
+            not_before=format_time(not_before) if not_before is not None else None,
+            rate_limit=rate_limit.to_json() if rate_limit is not None else None,
+            credits=credits.to_json() if credits is not None else None,
+        )
         body.update(extra)
         headers = {"Idempotency-Key": idempotency_key or str(uuid.uuid4())}
         response = self._request("POST", "/v1/api-keys", body=body, headers=headers, idempotent=True)
@@ -136,13 +138,31 @@ class Keysmith(Connection):
 
     def iter_keys(self, *, page_size: int | None = None, **filters: Any) -> Iterator[ApiKey]:
         """Every key the caller may see, following ``next_cursor`` page after page."""
-        cursor: str | None = None
-        while True:
-            page = self.list_keys(limit=page_size, cursor=cursor, **filters)
-            yield from page.items
-            if page.next_cursor is None:
-                return
-            cursor = page.next_cursor
+        return every_item(lambda cursor: self.list_keys(limit=page_size, cursor=cursor, **filters))
+
+    # ------------------------------------------------------------------ audit trail
+    def list_audit_events(
+        self,
+        *,
+        key_id: str | None = None,
+        action: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> AuditPage:
+        """One page of the audit events the caller may see, newest first."""
+        query = {"key_id": key_id, "action": action, "limit": limit, "cursor": cursor}
+        return AuditPage.from_json(json_object(self._request("GET", "/v1/audit-events", query=query)))
+
+    def audit_events(
+        self, *, key_id: str | None = None, action: str | None = None, page_size: int | None = None
+    ) -> Iterator[AuditEvent]:
+        """Every audit event the caller may see (of ``key_id``, of ``action``), newest first,
+        following ``next_cursor`` page after page (``page_size``: 1-100 per request)."""
+        return every_item(
+            lambda cursor: self.list_audit_events(
+                key_id=key_id, action=action, limit=page_size, cursor=cursor
+            )
+        )
 
     def get_key(self, key_id: str) -> ApiKey:
         return ApiKey.from_json(json_object(self._request("GET", _key_path(key_id))))
@@ -156,9 +176,18 @@ class Keysmith(Connection):
         scopes: list[str] = UNSET,
         metadata: dict[str, str] = UNSET,
         expires_at: datetime | str | None = UNSET,
+        allowed_ips: list[str] = UNSET,
+        not_before: datetime | str | None = UNSET,
+        rate_limit: RateLimit | None = UNSET,
+        credits: Credits | None = UNSET,
         **extra: Any,
     ) -> ApiKey:
-        """Change only the fields given; ``description=None`` removes it, ``expires_at=None`` the expiry."""
+        """Change only the fields given; ``description=None`` removes it, ``expires_at=None`` the expiry.
+
+        ``allowed_ips=[]`` lifts the address restriction; ``not_before=None``, ``rate_limit=None`` and
+        ``credits=None`` remove theirs. ``credits`` replaces the whole object (``remaining`` and
+        ``refill``).
+        """
         body: dict[str, Any] = {
             field: value
             for field, value in {
@@ -169,8 +198,14 @@ class Keysmith(Connection):
             }.items()
             if value is not UNSET
         }
-        if expires_at is not UNSET:
-            body["expires_at"] = None if expires_at is None else format_time(expires_at)
+        if allowed_ips is not UNSET:
+            body["allowed_ips"] = allowed_ips
+        for field, time_value in (("expires_at", expires_at), ("not_before", not_before)):
+            if time_value is not UNSET:
+                body[field] = None if time_value is None else format_time(time_value)
+        for field, limit in (("rate_limit", rate_limit), ("credits", credits)):
+            if limit is not UNSET:
+                body[field] = None if limit is None else limit.to_json()
         body.update(extra)
         return ApiKey.from_json(json_object(self._request("PATCH", _key_path(key_id), body=body)))
 
@@ -183,9 +218,14 @@ class Keysmith(Connection):
     def revoke_key(self, key_id: str) -> ApiKey:
         return self._action(key_id, "revoke")
 
-    def rotate_key(self, key_id: str, *, grace_period_seconds: int | None = None) -> CreatedApiKey:
-        """A successor with a new secret; the old key is revoked now, or after the grace period."""
-        body = {} if grace_period_seconds is None else {"grace_period_seconds": grace_period_seconds}
+    def rotate_key(
+        self, key_id: str, *, grace_period_seconds: int | None = None, format: str | None = None
+    ) -> CreatedApiKey:
+        """A successor with a new secret; the old key is revoked now, or after the grace period.
+
+        The successor keeps the old key's format unless ``format`` (``opaque`` or ``jwt``) says otherwise.
+        """
+        body = _given(grace_period_seconds=grace_period_seconds, format=format)
         response = self._request("POST", _key_path(key_id) + "/rotate", body=body)
         return CreatedApiKey.from_answer(json_object(response), replayed=False)
 
@@ -202,19 +242,22 @@ class Keysmith(Connection):
         environment_id: str | None = None,
         client_ip: str | None = None,
         user_agent: str | None = None,
+        cost: int | None = None,
     ) -> VerifyResult:
         """Check a key presented to the caller's own service (an internal-API route when deployed).
 
-        Never retried after a lost connection: a verification may spend a credit or a rate-limit slot.
+        ``cost`` is the credits a valid verification spends (the API's default 1; 0 checks without
+        spending). Never retried after a lost connection: a verification may spend a credit or a
+        rate-limit slot.
         """
-        body: dict[str, Any] = {"key": key}
-        optional = {
-            "required_scopes": required_scopes,
-            "environment_id": environment_id,
-            "client_ip": client_ip,
-            "user_agent": user_agent,
-        }
-        body.update({field: value for field, value in optional.items() if value is not None})
+        body = _given(
+            key=key,
+            required_scopes=required_scopes,
+            environment_id=environment_id,
+            client_ip=client_ip,
+            user_agent=user_agent,
+            cost=cost,
+        )
         return VerifyResult.from_json(json_object(self._request("POST", "/v1/verify", body=body)))
 
     def whoami(self) -> Whoami:
@@ -235,6 +278,11 @@ class Keysmith(Connection):
     # ------------------------------------------------------------------ transport
     def _action(self, key_id: str, action: str) -> ApiKey:
         return ApiKey.from_json(json_object(self._request("POST", f"{_key_path(key_id)}/{action}")))
+
+
+def _given(**fields: Any) -> dict[str, Any]:
+    """The fields that have a value: the API reads an absent optional field as its default."""
+    return {name: value for name, value in fields.items() if value is not None}
 
 
 def _key_path(key_id: str) -> str:

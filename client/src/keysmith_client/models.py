@@ -6,32 +6,19 @@ before this client knows them); timestamps are timezone-aware ``datetime`` objec
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, Self, TypeVar
 
-
-def parse_time(value: Any) -> datetime | None:
-    """An RFC 3339 timestamp (``2026-11-22T10:00:00Z``) as an aware datetime; None stays None."""
-    if not isinstance(value, str) or not value:
-        return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-
-
-def format_time(value: datetime | str) -> str:
-    """A datetime as the API writes it (UTC, whole seconds, ``Z``); a string is sent as it is."""
-    if isinstance(value, str):
-        return value
-    if value.tzinfo is None:
-        raise ValueError("expires_at must be timezone-aware (use datetime.now(UTC) + ...)")
-    from datetime import UTC
-
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+from .restrictions import Credits, RateLimit, RateLimitState
+from .times import parse_time
 
 
 @dataclass(frozen=True)
 class Principal:
-    """An owner or a creator: ``type`` is ``user``, ``service_account``, ``api_key`` or ``iam``."""
+    """An owner, a creator or an audit event's actor: ``type`` is ``user``, ``service_account``,
+    ``api_key``, ``iam`` or (audit events) ``system``."""
 
     type: str
     id: str
@@ -73,6 +60,11 @@ class ApiKey:
     revoked_at: datetime | None = None
     rotated_from: str | None = None
     rotated_to: str | None = None
+    format: str = "opaque"
+    allowed_ips: list[str] = field(default_factory=list)
+    not_before: datetime | None = None
+    rate_limit: RateLimit | None = None
+    credits: Credits | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -104,18 +96,40 @@ class CreatedApiKey(ApiKey):
         )
 
 
-@dataclass(frozen=True)
-class KeyPage:
-    """One page of ``GET /v1/api-keys``; ``next_cursor`` is None when nothing is left."""
+Item = TypeVar("Item")
 
-    items: list[ApiKey]
+
+@dataclass(frozen=True)
+class Page(Generic[Item]):
+    """What every listing answers: ``items`` and the ``next_cursor`` of the next page (None at the end)."""
+
+    items: list[Item]
     next_cursor: str | None
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> KeyPage:
-        items = [ApiKey.from_json(item) for item in data.get("items", []) if isinstance(item, dict)]
+    def read(cls, data: dict[str, Any], read_item: Callable[[dict[str, Any]], Item]) -> Self:
+        items = [read_item(item) for item in data.get("items", []) if isinstance(item, dict)]
         cursor = data.get("next_cursor")
         return cls(items=items, next_cursor=cursor if isinstance(cursor, str) and cursor else None)
+
+
+def every_item(fetch: Callable[[str | None], Page[Item]]) -> Iterator[Item]:
+    """The items of page after page, each asked for with the previous page's ``next_cursor``."""
+    cursor: str | None = None
+    while True:
+        page = fetch(cursor)
+        yield from page.items
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+class KeyPage(Page[ApiKey]):
+    """One page of ``GET /v1/api-keys``, newest first."""
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> KeyPage:
+        return cls.read(data, ApiKey.from_json)
 
 
 @dataclass(frozen=True)
@@ -133,11 +147,19 @@ class VerifiedKey:
 
 @dataclass(frozen=True)
 class VerifyResult:
-    """``POST /v1/verify``: ``valid`` and ``code`` (``VALID``, ``NOT_FOUND``, ``REVOKED``, ...)."""
+    """``POST /v1/verify``: ``valid`` and ``code`` (``VALID``, ``NOT_FOUND``, ``REVOKED``,
+    ``NOT_YET_VALID``, ``IP_NOT_ALLOWED``, ``RATE_LIMITED``, ``USAGE_EXCEEDED``, ...).
+
+    ``remaining`` (credits left) and ``rate_limit`` are there when the key has them;
+    ``retry_after_seconds`` comes with ``RATE_LIMITED``.
+    """
 
     valid: bool
     code: str
     key: VerifiedKey | None
+    remaining: int | None = None
+    rate_limit: RateLimitState | None = None
+    retry_after_seconds: int | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -154,7 +176,15 @@ class VerifyResult:
                 expires_at=parse_time(key_data.get("expires_at")),
                 metadata=dict(key_data.get("metadata") or {}),
             )
-        return cls(valid=bool(data.get("valid")), code=str(data.get("code", "")), key=key, raw=data)
+        return cls(
+            valid=bool(data.get("valid")),
+            code=str(data.get("code", "")),
+            key=key,
+            remaining=_optional_int(data.get("remaining")),
+            rate_limit=RateLimitState.from_json(data.get("rate_limit")),
+            retry_after_seconds=_optional_int(data.get("retry_after_seconds")),
+            raw=data,
+        )
 
 
 @dataclass(frozen=True)
@@ -195,7 +225,12 @@ TIME_FIELDS = (
     "last_used_at",
     "suspended_at",
     "revoked_at",
+    "not_before",
 )
+
+
+def _optional_int(value: Any) -> int | None:
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def _key_fields(data: dict[str, Any]) -> dict[str, Any]:
@@ -219,6 +254,10 @@ def _key_fields(data: dict[str, Any]) -> dict[str, Any]:
         "last_used_user_agent": data.get("last_used_user_agent"),
         "rotated_from": data.get("rotated_from"),
         "rotated_to": data.get("rotated_to"),
+        "format": str(data.get("format") or "opaque"),
+        "allowed_ips": [str(cidr) for cidr in data.get("allowed_ips") or []],
+        "rate_limit": RateLimit.from_json(data.get("rate_limit")),
+        "credits": Credits.from_json(data.get("credits")),
         "raw": data,
     }
     for name in TIME_FIELDS:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import IO, Any
 
 from ..models import ApiKey, CreatedApiKey, VerifyResult
+from ..restrictions import Credits, RateLimit
 from .connection import option
 
 
@@ -61,6 +62,7 @@ def key_rows(key: ApiKey) -> list[tuple[str, str]]:
         ("owner", str(key.owner or "")),
         ("tenant_id", key.tenant_id),
         ("scopes", ",".join(key.scopes) or "-"),
+        ("format", key.format),
         ("prefix", f"{key.prefix}...{key.last_four}"),
         ("environment_id", key.environment_id or "-"),
         ("description", key.description or "-"),
@@ -69,6 +71,10 @@ def key_rows(key: ApiKey) -> list[tuple[str, str]]:
         ("created_by", str(key.created_by or "-")),
         ("expires_at", raw_text(key, "expires_at")),
         ("last_used_at", raw_text(key, "last_used_at")),
+        ("allowed_ips", ", ".join(key.allowed_ips) or "any"),
+        ("not_before", raw_text(key, "not_before")),
+        ("rate_limit", rate_limit_text(key.rate_limit)),
+        ("credits", credits_text(key.credits)),
     ]
     if key.rotated_from:
         rows.append(("rotated_from", key.rotated_from))
@@ -78,11 +84,28 @@ def key_rows(key: ApiKey) -> list[tuple[str, str]]:
     return rows
 
 
+REASONS = {
+    "MALFORMED": "not a key of this deploy's formats",
+    "NOT_FOUND": "no such key",
+    "EXPIRED": "the key has expired",
+    "SUSPENDED": "the key is suspended",
+    "REVOKED": "the key is revoked",
+    "NOT_YET_VALID": "the key's not_before has not come yet",
+    "IP_NOT_ALLOWED": "the client address is outside the key's allowed_ips",
+    "WRONG_ENVIRONMENT": "the key is not valid in this environment",
+    "INSUFFICIENT_SCOPE": "the key lacks a required scope",
+    "RATE_LIMITED": "the key's rate limit is used up for this window (retry after retry_after)",
+    "USAGE_EXCEEDED": "the key has fewer credits left than this check costs",
+}
+
+
 def show_verification(result: VerifyResult, args: argparse.Namespace, out: IO[str]) -> None:
     if option(args, "json"):
         print_json(result.raw, out)
         return
     rows = [("valid", "yes" if result.valid else "no"), ("code", result.code)]
+    if result.code in REASONS:
+        rows.append(("reason", REASONS[result.code]))
     if result.key is not None:
         rows += [
             ("key_id", result.key.id),
@@ -92,7 +115,28 @@ def show_verification(result: VerifyResult, args: argparse.Namespace, out: IO[st
             ("environment_id", result.key.environment_id or "-"),
             ("expires_at", str(result.raw.get("key", {}).get("expires_at") or "-")),
         ]
+    if result.remaining is not None:
+        rows.append(("credits_remaining", str(result.remaining)))
+    if result.rate_limit is not None:
+        state = result.rate_limit
+        reset = str(result.raw.get("rate_limit", {}).get("reset_at") or "-")
+        rows.append(("rate_limit", f"{state.remaining} of {state.limit} left until {reset}"))
+    if result.retry_after_seconds is not None:
+        rows.append(("retry_after", f"{result.retry_after_seconds} s"))
     print_rows(rows, out)
+
+
+def rate_limit_text(limit: RateLimit | None) -> str:
+    return "none" if limit is None else f"{limit.limit} per {limit.window_seconds} s"
+
+
+def credits_text(credits: Credits | None) -> str:
+    if credits is None:
+        return "unlimited"
+    text = f"{credits.remaining} left"
+    if credits.refill is not None:
+        text += f", refilled to {credits.refill.amount} {credits.refill.interval}"
+    return text
 
 
 def raw_text(key: ApiKey, name: str) -> str:

@@ -8,9 +8,13 @@ from typing import Any
 
 from .. import __version__
 from .connection import DEFAULT_URL, INTERNAL_SUFFIX
+from .inputs import rfc3339, whole_number
+from .paging import paging_options
 
 STATUSES = ("active", "suspended", "revoked", "expired")
 OWNER_TYPES = ("user", "service_account")
+KEY_FORMATS = ("opaque", "jwt")
+AUDIT_ACTIONS = ("create", "update", "suspend", "activate", "revoke", "rotate", "delete", "expire")
 
 
 # ------------------------------------------------------------------------------ the parser
@@ -85,11 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--description")
     scope_option(create, "scopes the key holds (repeat or comma-separate; default read)")
     expiry = create.add_mutually_exclusive_group()
-    expiry.add_argument("--expires-at", metavar="RFC3339", help="e.g. 2027-01-01T00:00:00Z")
+    expiry.add_argument("--expires-at", type=rfc3339, metavar="RFC3339", help="e.g. 2027-01-01T00:00:00Z")
     expiry.add_argument("--expires-in", type=int, metavar="SECONDS", help="lifetime in seconds")
     create.add_argument("--service-account", metavar="ID", help="owner: this service account (admins)")
     create.add_argument("--environment", metavar="ID", help="restrict the key to this environment")
     metadata_option(create)
+    format_option(create, "opaque (default on most deploys) or jwt, a signed token checkable offline")
+    restriction_options(create)
     create.add_argument(
         "--idempotency-key",
         metavar="KEY",
@@ -102,15 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--owner-type", choices=OWNER_TYPES)
     listing.add_argument("--owner-id", metavar="ID")
     listing.add_argument("--environment", metavar="ID")
-    listing.add_argument("--limit", type=int, metavar="N", help="keys per page, 1-100 (default 20)")
-    listing.add_argument("--cursor", help="continue from a page's next cursor")
-    listing.add_argument("--all", action="store_true", help="follow next cursors to the end")
+    paging_options(listing, "keys")
 
     get = actions.add_parser("get", help="show one key", parents=[common])
     get.add_argument("id")
 
     update = actions.add_parser(
-        "update", help="change name, description, scopes, metadata or expiry", parents=[common]
+        "update", help="change name, description, scopes, metadata, expiry or restrictions", parents=[common]
     )
     update.add_argument("id")
     update.add_argument("--name")
@@ -124,8 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     metadata_option(metadata)
     metadata.add_argument("--clear-metadata", action="store_true", help="set the metadata to {}")
     expires = update.add_mutually_exclusive_group()
-    expires.add_argument("--expires-at", metavar="RFC3339")
+    expires.add_argument("--expires-at", type=rfc3339, metavar="RFC3339")
     expires.add_argument("--no-expiry", action="store_true", help="remove the expiry")
+    restriction_options(update, clearable=True)
 
     for name, text in (
         ("suspend", "suspend an active key (it stops authenticating)"),
@@ -144,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="keep the old key working for N seconds (0-604800; default 0 revokes it now)",
     )
+    format_option(rotate, "the successor's format (default: the old key's)")
     output_option(rotate)
 
     verify = commands.add_parser(
@@ -163,6 +169,23 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--environment", metavar="ID", help="the environment the key must be valid in")
     verify.add_argument("--client-ip", metavar="IP", help="the address the key was presented from")
     verify.add_argument("--user-agent", help="the user agent it was presented with")
+    verify.add_argument(
+        "--cost",
+        type=whole_number,
+        metavar="N",
+        help="credits a valid check spends (default 1; 0 spends none)",
+    )
+
+    audit = commands.add_parser("audit", help="the audit trail of key changes", parents=[common])
+    audit_actions = audit.add_subparsers(dest="action", required=True, metavar="ACTION")
+    audit_list = audit_actions.add_parser(
+        "list", help="audit events, newest first (who changed what, when, from where)", parents=[common]
+    )
+    audit_list.add_argument("--key", metavar="ID", help="only the events of this key")
+    audit_list.add_argument(
+        "--action", dest="event_action", choices=AUDIT_ACTIONS, help="only the events of this action"
+    )
+    paging_options(audit_list, "events")
 
     commands.add_parser("whoami", help="the API key given with --token or $KEYSMITH_TOKEN", parents=[common])
 
@@ -192,6 +215,48 @@ def scope_option(parser: Any, text: str) -> None:
 def metadata_option(parser: Any) -> None:
     parser.add_argument(
         "--metadata", dest="metadata", action="append", metavar="KEY=VALUE", help="repeat for each entry"
+    )
+
+
+def format_option(parser: argparse.ArgumentParser, text: str) -> None:
+    parser.add_argument("--format", choices=KEY_FORMATS, help=text)
+
+
+def restriction_options(parser: argparse.ArgumentParser, *, clearable: bool = False) -> None:
+    """Where, from when and how often a key verifies as valid; ``clearable`` adds a --clear-... for each."""
+    options: list[tuple[str, dict[str, Any]]] = [
+        (
+            "--allowed-ip",
+            {
+                "dest": "allowed_ips",
+                "action": "append",
+                "metavar": "CIDR",
+                "help": "valid only from this IPv4/IPv6 range (repeat, up to 50"
+                + ("; replaces the list)" if clearable else ")"),
+            },
+        ),
+        ("--not-before", {"type": rfc3339, "metavar": "RFC3339", "help": "not valid before this time"}),
+        (
+            "--rate-limit",
+            {"metavar": "LIMIT/WINDOW_SECONDS", "help": "at most LIMIT valid checks per window, e.g. 100/60"},
+        ),
+        (
+            "--credits",
+            {"type": whole_number, "metavar": "N", "help": "credits left; each valid check spends its cost"},
+        ),
+    ]
+    for flag, settings in options:
+        if not clearable:
+            parser.add_argument(flag, **settings)
+            continue
+        group = parser.add_mutually_exclusive_group()
+        group.add_argument(flag, **settings)
+        name = flag.removeprefix("--").replace("-", "_") + ("s" if flag == "--allowed-ip" else "")
+        group.add_argument(f"--clear-{name.replace('_', '-')}", action="store_true", help=f"remove {name}")
+    parser.add_argument(
+        "--refill",
+        metavar="AMOUNT/daily|monthly",
+        help="with --credits: set the credits back to AMOUNT at 00:00 UTC daily or on the 1st monthly",
     )
 
 
