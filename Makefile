@@ -146,7 +146,14 @@ fuzz: setup  ## the hardening suites at full length (schemathesis: 3,000+ cases 
 	KEYSMITH_FUZZ=1 $(PY) -m pytest -q -n 2 --dist loadfile $(FUZZ_SUITES)
 	$(PY) -m tests.support.figures
 
-bench: $(VENV)/.installed local/node_modules/.installed  ## benchmark figures
+# The bench counts cold starts in instructions with Debian's valgrind (callgrind).
+VALGRIND := /usr/bin/valgrind
+$(VALGRIND):
+	@test "$$(id -u)" = 0 || { echo "valgrind is missing: apt-get install -y valgrind (as root)"; exit 1; }
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends valgrind
+
+bench: $(VENV)/.installed local/node_modules/.installed $(VALGRIND)  ## benchmark figures
 	$(PY) -m bench.run
 
 clean:  ## remove build and tool caches

@@ -8,15 +8,18 @@ PyJWT and cryptography only when its process meets its first session token, so
 first caller signs in with a session (API-key and IAM callers never pay it).
 Every process gets the function's environment from template.yaml and Lambda's own variables, so
 Powertools behaves as it does in Lambda (no function loads a tracer: Lambda's active tracing traces them).
-Runs are interleaved in a shuffled order per round, after one discarded warm-up round; each
-ratio is the median over rounds of that round's own ratio to the floor.
+Each round runs the functions in a shuffled order with a floor process before the first and after
+each one, after one discarded warm-up round; a function's ratio is the median over rounds of its
+wall time against the mean of the two floor processes beside it (with the interquartile range).
 """
 
 from __future__ import annotations
 
 import os
 import random
+import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -107,35 +110,81 @@ def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     return wall * 1000, cpu * 1000
 
 
-def measure(runs: int = 7, seed: int = 7) -> dict[str, Any]:
+def measure(runs: int = 11, seed: int = 7) -> dict[str, Any]:
     template = load_template()
     envs = environments(template)
-    names = ["floor", *TARGETS]
-    commands = {name: command(name, template) for name in names}
-    walls: dict[str, list[float]] = {name: [] for name in names}
-    cpus: dict[str, list[float]] = {name: [] for name in names}
+    commands = {name: command(name, template) for name in ["floor", *TARGETS]}
+    walls: dict[str, list[float]] = {name: [] for name in ["floor", *TARGETS]}
+    cpus: dict[str, list[float]] = {name: [] for name in ["floor", *TARGETS]}
+    # Each function's run is compared with the floor processes just before and just after it:
+    # this shared machine speeds up and slows down within seconds, and a ratio of neighbours
+    # sees the same spell on both sides.
+    ratios: dict[str, list[float]] = {name: [] for name in TARGETS}
+    cpu_ratios: dict[str, list[float]] = {name: [] for name in TARGETS}
     order = random.Random(seed)
     for round_number in range(runs + 1):
-        shuffled = names[:]
+        shuffled = list(TARGETS)
         order.shuffle(shuffled)
+        before = _run(commands["floor"], envs["floor"])
         for name in shuffled:
             wall, cpu = _run(commands[name], envs[name])
+            after = _run(commands["floor"], envs["floor"])
             if round_number:  # round 0 warms the page cache and the .pyc files
                 walls[name].append(wall)
                 cpus[name].append(cpu)
-    # A ratio is the median of each round's own ratio (a function against the floor process of the
-    # same round), so that a slower or faster spell of this shared machine moves both sides of it.
-    result: dict[str, Any] = {"runs": runs, "statistic": "median of per-round ratios"}
+                walls["floor"].append(after[0])
+                cpus["floor"].append(after[1])
+                ratios[name].append(wall / ((before[0] + after[0]) / 2))
+                cpu_ratios[name].append(cpu / ((before[1] + after[1]) / 2))
+            before = after
+    result: dict[str, Any] = {"runs": runs, "statistic": "median of ratios to the neighbouring floors"}
     result["floor_ms"] = round(statistics.median(walls["floor"]), 1)
     result["floor_cpu_ms"] = round(statistics.median(cpus["floor"]), 1)
     for name in TARGETS:
         result[f"{name}_ms"] = round(statistics.median(walls[name]), 1)
-        result[f"{name}_ratio"] = _paired_ratio(walls[name], walls["floor"])
+        result[f"{name}_ratio"] = round(statistics.median(ratios[name]), 3)
+        quartiles = statistics.quantiles(ratios[name], n=4)
+        result[f"{name}_ratio_iqr"] = [round(quartiles[0], 3), round(quartiles[2], 3)]
         result[f"{name}_cpu_ms"] = round(statistics.median(cpus[name]), 1)
-        result[f"{name}_cpu_ratio"] = _paired_ratio(cpus[name], cpus["floor"])
-    result["samples_ms"] = {name: [round(w, 1) for w in walls[name]] for name in names}
+        result[f"{name}_cpu_ratio"] = round(statistics.median(cpu_ratios[name]), 3)
+    result["samples_ms"] = {name: [round(w, 1) for w in values] for name, values in walls.items()}
     return result
 
 
-def _paired_ratio(values: list[float], floors: list[float]) -> float:
-    return round(statistics.median(value / floor for value, floor in zip(values, floors, strict=True)), 3)
+# --- the same cold starts counted in CPU instructions (valgrind's callgrind) ----------------------
+# Wall time on this shared machine moves by a tenth within seconds, even between neighbouring
+# processes; the number of instructions a cold start executes does not (a fixed hash seed makes it
+# the same to within a few in a million), so it judges a change of a few milliseconds.
+COUNTED = ("authorizer", "create", "list")
+VALGRIND = "valgrind"
+
+
+def instructions() -> dict[str, Any]:
+    """Instructions executed by one fresh process of the floor and of each of ``COUNTED`` (after a
+    run that writes the .pyc files), and their ratios; an ``error`` when valgrind is missing."""
+    if shutil.which(VALGRIND) is None:
+        return {"error": "valgrind is not installed (apt-get install valgrind)"}
+    template = load_template()
+    envs = environments(template)
+    counts: dict[str, int] = {}
+    for name in ("floor", *COUNTED):
+        cmd = command(name, template)
+        env = {**envs[name], "PYTHONHASHSEED": "0"}
+        subprocess.run(cmd, env=env, cwd="/", capture_output=True, check=True)
+        counted = subprocess.run(
+            [VALGRIND, "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+            env=env,
+            cwd="/",
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        found = re.search(r"Collected : (\d+)", counted.stderr)
+        if found is None:
+            raise RuntimeError(f"no instruction count from valgrind for {name}: {counted.stderr[-500:]}")
+        counts[name] = int(found.group(1))
+    result: dict[str, Any] = {"floor": counts["floor"]}
+    for name in COUNTED:
+        result[name] = counts[name]
+        result[f"{name}_ratio"] = round(counts[name] / counts["floor"], 3)
+    return result

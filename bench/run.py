@@ -109,8 +109,9 @@ def _jwt_keys(iterations: int, rounds: int, first_runs: int) -> dict[str, Any]:
     }
 
 
-def _met(value: float, target: float) -> bool:
-    return value <= target
+def _met(value: float | None, target: float) -> bool:
+    """Is ``value`` within ``target``? Not when it could not be measured (None)."""
+    return value is not None and value <= target
 
 
 def run(cold_runs: int, warm_iterations: int, warm_rounds: int, samples: int) -> dict[str, Any]:
@@ -126,6 +127,8 @@ def run(cold_runs: int, warm_iterations: int, warm_rounds: int, samples: int) ->
     }
     print("bench: cold start ...", file=sys.stderr, flush=True)
     results["cold_start"] = cold.measure(runs=cold_runs)
+    print("bench: cold start in instructions (valgrind) ...", file=sys.stderr, flush=True)
+    results["cold_start_instructions"] = cold.instructions()
     print("bench: warm verification ...", file=sys.stderr, flush=True)
     warm = _child_json(["--iterations", str(warm_iterations), "--rounds", str(warm_rounds)])
     floor_memory = _child_json(["--floor", "--iterations", str(warm_iterations)])
@@ -149,6 +152,12 @@ def run(cold_runs: int, warm_iterations: int, warm_rounds: int, samples: int) ->
             for name in ("create", "list")
         },
         "cold_start.authorizer_ratio": _met(results["cold_start"]["authorizer_ratio"], 1.10),
+        **{
+            f"cold_start_instructions.{name}_ratio": _met(
+                results["cold_start_instructions"].get(f"{name}_ratio"), TARGETS[f"cold_start.{name}_ratio"]
+            )
+            for name in cold.COUNTED
+        },
         "warm_verify.ratio": _met(results["warm_verify"]["ratio"], 1.25),
         "verify_latency.p50_ratio": _met(results["verify_latency"]["p50_ratio"], 1.30),
         "verify_latency_jwt.p50_ratio": _met(results["verify_latency_jwt"]["p50_ratio"], 1.30),
@@ -186,7 +195,26 @@ def table(results: dict[str, Any]) -> str:
                 f"{c[f'{name}_ratio']:.3f}",
                 f"<= {limit:.2f}" if limit else "",
                 _yes(c[f"{name}_ratio"] <= limit) if limit else "-",
-                f"CPU {c[f'{name}_cpu_ms']:.0f} vs {c['floor_cpu_ms']:.0f} ms: {c[f'{name}_cpu_ratio']:.3f}",
+                f"quartiles {c[f'{name}_ratio_iqr'][0]:.2f}-{c[f'{name}_ratio_iqr'][1]:.2f};"
+                f" CPU {c[f'{name}_cpu_ms']:.0f} vs {c['floor_cpu_ms']:.0f} ms: {c[f'{name}_cpu_ratio']:.3f}",
+            )
+        )
+    counted = results["cold_start_instructions"]
+    for name in cold.COUNTED:
+        limit = TARGETS[f"cold_start.{name}_ratio"]
+        if "error" in counted:
+            rows.append(("cold_start", f"{name}, instructions", "-", "-", "-", "", "-", counted["error"]))
+            continue
+        rows.append(
+            (
+                "cold_start",
+                f"{name}, instructions",
+                f"{counted[name] / 1e6:.0f} M",
+                f"{counted['floor'] / 1e6:.0f} M",
+                f"{counted[f'{name}_ratio']:.3f}",
+                f"<= {limit:.2f}",
+                _yes(counted[f"{name}_ratio"] <= limit),
+                "valgrind callgrind, one process each, PYTHONHASHSEED=0: the same count every run",
             )
         )
     w = results["warm_verify"]
@@ -345,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--cold-runs", type=int, default=int(os.environ.get("BENCH_COLD_RUNS", "7")))
+    parser.add_argument("--cold-runs", type=int, default=int(os.environ.get("BENCH_COLD_RUNS", "11")))
     parser.add_argument("--warm-iterations", type=int, default=2000)
     parser.add_argument("--warm-rounds", type=int, default=7)
     parser.add_argument("--samples", type=int, default=2000)

@@ -70,12 +70,15 @@ def generate() -> dict[str, Any]:
 
 
 def _add_referenced_models(document: dict[str, Any]) -> None:
-    """Responses declared with ``keysmith.http.schemas.json_content`` name their model by ``$ref``
+    """Responses declared with ``keysmith.http.schemas.resources.json_content`` name their model by ``$ref``
     only; Powertools does not see those models, so their schemas are added here, every ``$ref``
     of the document then resolves."""
     from pydantic.json_schema import models_json_schema
 
-    from keysmith.http import schemas as models
+    from keysmith.http.schemas import audit_events, key_requests, resources
+
+    def model(name: str) -> Any:
+        return next(getattr(m, name) for m in (resources, key_requests, audit_events) if hasattr(m, name))
 
     components = document.setdefault("components", {}).setdefault("schemas", {})
     prefix = "#/components/schemas/"
@@ -84,7 +87,7 @@ def _add_referenced_models(document: dict[str, Any]) -> None:
     if not missing:
         return
     _, top = models_json_schema(
-        [(getattr(models, name), "serialization") for name in missing], ref_template=prefix + "{model}"
+        [(model(name), "serialization") for name in missing], ref_template=prefix + "{model}"
     )
     for name, schema in top.get("$defs", {}).items():
         components.setdefault(name, schema)

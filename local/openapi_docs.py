@@ -20,7 +20,7 @@ from keysmith.domain.grammar import anchored
 from keysmith.http.answers import PROBLEM_CONTENT_TYPE
 from keysmith.http.resolver_entry import new_router
 from keysmith.http.route_docs import PROBLEM_STATUSES
-from keysmith.http.schemas import ProblemDetails
+from keysmith.http.schemas.resources import ProblemDetails
 from keysmith.http.verify_body import MAX_COST, MAX_REQUIRED_SCOPES
 
 SCOPE = anchored(grammar.SCOPE)

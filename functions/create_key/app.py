@@ -23,7 +23,9 @@ from keysmith.http.resolver_entry import (
     new_router,
 )
 from keysmith.http.route_docs import problem_responses
-from keysmith.http.schemas import ApiKey, CreatedApiKey, CreateKeyRequest, json_content, requested_limits
+from keysmith.http.schemas.fields import requested_limits
+from keysmith.http.schemas.key_requests import CreateKeyRequest
+from keysmith.http.schemas.resources import ApiKey, CreatedApiKey, json_content
 from keysmith.http.views import to_api
 
 router = new_router()

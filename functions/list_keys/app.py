@@ -17,7 +17,7 @@ from keysmith.http.resolver_entry import (
     new_router,
 )
 from keysmith.http.route_docs import problem_responses
-from keysmith.http.schemas import ApiKeyList, ListStatus, OwnerType, json_content
+from keysmith.http.schemas.resources import ApiKeyList, ListStatus, OwnerType, json_content
 from keysmith.http.views import to_api
 
 router = new_router()

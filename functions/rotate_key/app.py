@@ -15,7 +15,8 @@ from keysmith.http.resolver_entry import (
     new_router,
 )
 from keysmith.http.route_docs import problem_responses
-from keysmith.http.schemas import CreatedApiKey, RotateKeyRequest, json_content
+from keysmith.http.schemas.key_requests import RotateKeyRequest
+from keysmith.http.schemas.resources import CreatedApiKey, json_content
 
 router = new_router()
 NO_GRACE = RotateKeyRequest()  # no body: revoke the old key at once

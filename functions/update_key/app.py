@@ -17,7 +17,8 @@ from keysmith.http.resolver_entry import (
     new_router,
 )
 from keysmith.http.route_docs import answer, route_doc
-from keysmith.http.schemas import UpdateKeyRequest, requested_limits
+from keysmith.http.schemas.fields import requested_limits
+from keysmith.http.schemas.key_requests import UpdateKeyRequest
 
 router = new_router()
 DOC = route_doc(

@@ -32,6 +32,7 @@ TEMPLATE = load_template(REPO / "template.yaml")
 FUNCTIONS = functions(TEMPLATE)
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 ENV_NAMES = {
+    "PYDANTIC_DISABLE_PLUGINS",
     "TABLE_NAME",
     "TOKEN_PREFIX",
     "ALLOWED_SCOPES",
@@ -336,6 +337,8 @@ def test_globals_and_environment() -> None:
     assert settings.last_used_resolution_seconds == 60 and settings.verify_cache_ttl_seconds == 0
     assert environment["POWERTOOLS_SERVICE_NAME"] == "keysmith"
     assert environment["POWERTOOLS_LOG_LEVEL"] == "INFO"
+    # no pydantic plugin is used, so no cold start scans the installed distributions for one
+    assert environment["PYDANTIC_DISABLE_PLUGINS"] == "__all__"
 
 
 def test_every_function_is_traced_by_lambda() -> None:

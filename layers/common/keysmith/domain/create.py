@@ -28,7 +28,8 @@ def invalid(pointer: str, detail: str) -> Problem:
 
 @dataclass(frozen=True)
 class NewKey:
-    """What a client asked for, already checked for shape (``keysmith.http.schemas.CreateKeyRequest``)."""
+    """What a client asked for, already checked for shape
+    (``keysmith.http.schemas.key_requests.CreateKeyRequest``)."""
 
     name: str
     description: str | None = None

@@ -28,7 +28,7 @@ CHANGEABLE_FIELDS = ("name", "description", "metadata", "scopes", "expires_at", 
 
 @dataclass(frozen=True)
 class KeyChanges:
-    """A PATCH, already checked for shape (``keysmith.http.schemas.UpdateKeyRequest``). ``given``
+    """A PATCH, already checked for shape (``keysmith.http.schemas.key_requests.UpdateKeyRequest``). ``given``
     names the fields the client sent; the others are not touched. ``description``/``expires_at``
     None clear them."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from keysmith.http.answers import PROBLEM_CONTENT_TYPE
-from keysmith.http.schemas import ApiKey, ProblemDetails, json_content
+from keysmith.http.schemas.resources import ApiKey, ProblemDetails, json_content
 
 if TYPE_CHECKING:  # the resolver's type only: the resolver itself is imported by resolver_entry alone
     from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse

@@ -3,41 +3,9 @@ pydantic (management functions only; never on the verification path).
 
 - ``fields``: the shared field rules and the OpenAPI extras
 - ``key_requests``: the bodies of create, PATCH and rotate
-- ``resources``: the response shapes (ApiKey, its list, problem details)
-- ``audit_events``: the audit event, its list and the ``action`` filter (imported from there by its
-  one route, so no other function's cold start builds them)
+- ``resources``: the response shapes (ApiKey, its list, problem details) and the listing's kinds
+- ``audit_events``: the audit event, its list and the ``action`` filter
+
+Each function imports the module it needs, so that a cold start loads no model it never uses (a
+listing loads no request body's rules).
 """
-
-from keysmith.http.schemas.fields import ListStatus, OwnerType, requested_limits
-from keysmith.http.schemas.key_requests import CreateKeyRequest, RotateKeyRequest, UpdateKeyRequest
-from keysmith.http.schemas.resources import (
-    Answer,
-    ApiKey,
-    ApiKeyList,
-    AvailableActions,
-    CreatedApiKey,
-    Creator,
-    Owner,
-    ProblemDetails,
-    ProblemError,
-    json_content,
-)
-
-__all__ = [
-    "Answer",
-    "ApiKey",
-    "ApiKeyList",
-    "AvailableActions",
-    "CreateKeyRequest",
-    "CreatedApiKey",
-    "Creator",
-    "ListStatus",
-    "Owner",
-    "OwnerType",
-    "ProblemDetails",
-    "ProblemError",
-    "RotateKeyRequest",
-    "UpdateKeyRequest",
-    "json_content",
-    "requested_limits",
-]

@@ -165,10 +165,6 @@ class KeyFieldRules(StrictBody):
         return value
 
 
-ListStatus = Literal["active", "suspended", "revoked", "expired"]
-OwnerType = Literal["user", "service_account"]
-
-
 # --- restrictions and usage limits ---------------------------------------------------------------
 
 

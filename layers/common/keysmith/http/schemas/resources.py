@@ -6,7 +6,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from keysmith.http.schemas.fields import OwnerType
+# Kept apart from ``fields`` (the request bodies' rules), so that a function that only answers keys
+# (a listing) builds no request model in its cold start.
+ListStatus = Literal["active", "suspended", "revoked", "expired"]
+OwnerType = Literal["user", "service_account"]
 
 
 class Answer(BaseModel):
