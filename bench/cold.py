@@ -155,7 +155,7 @@ def measure(runs: int = 11, seed: int = 7) -> dict[str, Any]:
 # Wall time on this shared machine moves by a tenth within seconds, even between neighbouring
 # processes; the number of instructions a cold start executes does not (a fixed hash seed makes it
 # the same to within a few in a million), so it judges a change of a few milliseconds.
-COUNTED = ("authorizer", "create", "list")
+COUNTED = ("authorizer", "create", "list", "create_first_session")
 VALGRIND = "valgrind"
 
 
