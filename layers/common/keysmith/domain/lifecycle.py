@@ -223,7 +223,7 @@ class Lifecycle(KeyService):
             after = None if deleting else audit.applied(record, change.sets, change.remove)
             action = AUDIT_ACTIONS[change.action.name]
             event = audit.event_for(action, change.principal, record, after, change.now)
-            held = record.limits.credits_counter(change.now) if change.holds_credits else ()
+            held = record.limits.credits_counter(change.now) if change.holds_credits else None
             attempt = replace(
                 change, read_version=record.version, credits_read=held, audit=(event,), expected=after
             )
@@ -235,7 +235,7 @@ class Lifecycle(KeyService):
             except ConditionFailed as failed:
                 if failed.item is not None and (
                     failed.item.version != record.version
-                    or (held and failed.item.limits.credits_counter(change.now) != held)
+                    or (held is not None and failed.item.limits.credits_counter(change.now) != held)
                 ):
                     # Another change landed first, or credits were spent since the read (rule 7
                     # for credits): judge this one against the key as it is now.

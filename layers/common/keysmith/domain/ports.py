@@ -76,9 +76,9 @@ class Change:
     starts_before_expiry: bool = False
     # Rule 7 for credits (an API-key caller): the credits it was judged on must still be the ones
     # left, so that nothing spent between the read and the write is given back. The lifecycle
-    # fills ``credits_read`` with the current period's counter as read ((name, count or None)).
+    # fills ``credits_read`` with the current period's counter as read: (name, count or None).
     holds_credits: bool = False
-    credits_read: tuple[tuple[str, int | None], ...] = ()
+    credits_read: tuple[str, int | None] | None = None
     # Audited changes: the events written in the same transaction as the change, and the key as
     # it is after it (what the store answers; a transaction returns no item).
     audit: tuple[AuditEvent, ...] = ()

@@ -51,6 +51,10 @@ class RateLimit:
     def counter(self, now: float) -> str:
         return f"{RATE_COUNTER_PREFIX}{self.window_seconds}_{self.window(now)}"
 
+    def plain(self) -> dict[str, int]:
+        """As stored and as the API shows it."""
+        return {"limit": self.limit, "window_seconds": self.window_seconds}
+
     def resets_at(self, now: float) -> int:
         """When the current window ends (the next one starts), in epoch seconds."""
         return (self.window(now) + 1) * self.window_seconds
@@ -117,21 +121,20 @@ class Limits:
     def credits_left(self, now: float) -> int | None:
         """Credits left at ``now``: the period's counter, or the refill amount in a period not yet
         written (None for a key without credits)."""
+        counter = self.credits_counter(now)
+        if counter is None or self.credits is None:
+            return None
+        left = counter[1]
+        return left if left is not None else int(self.credits.refill_amount or 0)
+
+    def credits_counter(self, now: float) -> tuple[str, int | None] | None:
+        """The counter that holds the credits left at ``now`` and its stored count (None: not yet
+        written in this period); None for a key without credits."""
         if self.credits is None:
             return None
-        left = (self.counters or {}).get(self.credits.counter(now))
-        if left is not None:
-            return int(left)
-        return int(self.credits.refill_amount or 0)
-
-    def credits_counter(self, now: float) -> tuple[tuple[str, int | None], ...]:
-        """The counter that holds the credits left at ``now`` and its stored count (None: not yet
-        written in this period); empty for a key without credits."""
-        if self.credits is None:
-            return ()
         name = self.credits.counter(now)
         count = (self.counters or {}).get(name)
-        return ((name, None if count is None else int(count)),)
+        return name, None if count is None else int(count)
 
     def stale_counters(self, now: float) -> tuple[str, ...]:
         """Counters of windows and periods before the previous one (or of limits the key no longer
@@ -231,7 +234,7 @@ def plain_values(limits: Limits, fields: Iterable[str] = FIELDS) -> dict[str, An
     values: dict[str, Any] = {
         "allowed_ips": limits.allowed_ips or None,
         "not_before": limits.not_before,
-        "rate_limit": None if rate is None else {"limit": rate.limit, "window_seconds": rate.window_seconds},
+        "rate_limit": None if rate is None else rate.plain(),
         "credits": None
         if credits is None
         else {}
@@ -272,7 +275,7 @@ def shown(limits: Limits, now: float) -> dict[str, Any]:
     return {
         "allowed_ips": list(limits.allowed_ips),
         "not_before": limits.not_before,
-        "rate_limit": None if rate is None else {"limit": rate.limit, "window_seconds": rate.window_seconds},
+        "rate_limit": None if rate is None else rate.plain(),
         "credits": None
         if credits is None
         else {

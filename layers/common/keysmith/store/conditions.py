@@ -108,13 +108,14 @@ def change_condition(change: Change) -> Expression:
     elif change.starts_before_expiry and "expires_at" in change.sets:
         parts.append("attribute_not_exists(not_before) OR not_before < :new_expiry")
         candidates[":new_expiry"] = number(change.sets["expires_at"])
-    for i, (counter, count) in enumerate(change.credits_read):
-        names[f"#credits_read{i}"] = counter
+    if change.credits_read is not None:
+        counter, count = change.credits_read
+        names["#credits_read"] = counter
         if count is None:
-            parts.append(f"attribute_not_exists(#credits_read{i})")
+            parts.append("attribute_not_exists(#credits_read)")
         else:
-            parts.append(f"#credits_read{i} = :credits_read{i}")
-            candidates[f":credits_read{i}"] = {"N": str(count)}
+            parts.append("#credits_read = :credits_read")
+            candidates[":credits_read"] = {"N": str(count)}
     used = set(_PLACEHOLDER.findall(" ".join(parts[1:])))
     values.update({name: value for name, value in candidates.items() if name in used})
     names["#status"] = "status"
