@@ -146,7 +146,7 @@ def test_a_deploy_without_a_signing_key_refuses_jwt_keys_and_still_makes_opaque_
 
 def test_a_key_stored_before_jwt_keys_existed_reads_as_opaque(api: Api) -> None:
     created = admin_key(api)
-    api.parts.store.update(created["id"], set_values={}, remove=("format",), condition="attribute_exists(id)")
+    set_item(api, created["id"], remove=("format",))
     assert "format" not in api.stored(created["id"])
     assert api.get_key(api.session("u_1", "acme", ["admin"]), created["id"]).body["format"] == "opaque"
     assert verify(api, {"key": created["key"]}).body["code"] == "VALID"

@@ -75,7 +75,7 @@ def not_modelled(call: str) -> NoReturn:
 class Unmodelled:
     """The KeyStore calls that neither fake models."""
 
-    def put_new(self, record: KeyRecord, audit: tuple[AuditEvent, ...] = ()) -> None:
+    def put_new(self, record: KeyRecord, audit: tuple[AuditEvent, ...]) -> None:
         not_modelled("put_new")
 
     def page(self, listing: Listing, limit: int, cursor: str | None) -> Page:
@@ -84,7 +84,7 @@ class Unmodelled:
     def idempotency_record(self, item_id: str) -> IdempotencyRecord | None:
         not_modelled("idempotency_record")
 
-    def put_once(self, record: IdempotencyRecord, key: KeyRecord, audit: tuple[AuditEvent, ...] = ()) -> None:
+    def put_once(self, record: IdempotencyRecord, key: KeyRecord, audit: tuple[AuditEvent, ...]) -> None:
         not_modelled("put_once")
 
     def use(self, use: Use) -> UseOutcome:

@@ -30,9 +30,11 @@ def fetch(api: Api, key_id: str) -> dict[str, Any]:
     return dict(reply.body)
 
 
-def set_item(api: Api, key_id: str, **values: dict[str, str]) -> None:
-    """Change the stored item directly (as another container or an operator would)."""
-    api.parts.store.update(key_id, set_values=values, condition="attribute_exists(id)")
+def set_item(api: Api, key_id: str, remove: tuple[str, ...] = (), **values: dict[str, str]) -> None:
+    """Change the stored item directly (as another container or an operator would): set ``values``,
+    remove ``remove``, and move its version as every write of a key does."""
+    store = api.parts.store
+    store.client.update_item(**store.update_request(key_id, values, remove, ("attribute_exists(id)", {}, {})))
 
 
 def expire(api: Api, created: dict[str, Any]) -> None:

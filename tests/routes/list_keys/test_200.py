@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.support.client import Client as Api
+from tests.support.verification import set_item
 
 
 def test_list_is_newest_first_and_pages_with_a_cursor(api: Api) -> None:
@@ -32,8 +33,7 @@ DAY = 86_400
 
 def expire(api: Api, key_id: str) -> None:
     """Move a key's expiry into the past, as the passing of time would (the item stays stored)."""
-    past = {"N": str(int(time.time()) - DAY)}
-    api.parts.store.update(key_id, set_values={"expires_at": past}, condition="attribute_exists(id)")
+    set_item(api, key_id, expires_at={"N": str(int(time.time()) - DAY)})
 
 
 def ids(api: Api, token: str, **query: str) -> set[str]:

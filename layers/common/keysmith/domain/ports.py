@@ -27,10 +27,9 @@ class StoreUnavailable(Exception):
 class ConditionFailed(Exception):
     """A conditional write did not apply. ``item`` is the key as it was (None when absent)."""
 
-    def __init__(self, item: KeyRecord | None, raw: dict[str, Any] | None = None) -> None:
+    def __init__(self, item: KeyRecord | None) -> None:
         super().__init__("condition failed")
         self.item = item
-        self.raw = raw
 
 
 class TransactionCancelled(Exception):
@@ -170,7 +169,7 @@ class MeteredReader(KeyReader, Protocol):
 
 
 class KeyStore(MeteredReader, Protocol):
-    def put_new(self, record: KeyRecord, audit: tuple[AuditEvent, ...] = ()) -> None:
+    def put_new(self, record: KeyRecord, audit: tuple[AuditEvent, ...]) -> None:
         """Store a new key (and its events, in one transaction); never overwrites."""
         ...
 
@@ -192,7 +191,7 @@ class KeyStore(MeteredReader, Protocol):
 
     def idempotency_record(self, item_id: str) -> IdempotencyRecord | None: ...
 
-    def put_once(self, record: IdempotencyRecord, key: KeyRecord, audit: tuple[AuditEvent, ...] = ()) -> None:
+    def put_once(self, record: IdempotencyRecord, key: KeyRecord, audit: tuple[AuditEvent, ...]) -> None:
         """Put the idempotency record (unless a live one exists) and the key, both or neither;
         ``TransactionCancelled`` whose first reason carries the live record."""
         ...

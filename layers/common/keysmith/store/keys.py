@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,7 +16,6 @@ from keysmith.domain.audit import AuditEvent
 from keysmith.domain.idempotency import IdempotencyRecord
 from keysmith.domain.ports import (
     Change,
-    ConditionFailed,
     Listing,
     Page,
     Use,
@@ -26,16 +24,10 @@ from keysmith.domain.ports import (
 from keysmith.store import audit_events, items
 from keysmith.store.client import error_code, guard
 from keysmith.store.conditions import Expression, change_condition
-from keysmith.store.items import from_item, number, to_item
+from keysmith.store.items import from_item, number
 from keysmith.store.limits import use_key
 from keysmith.store.listing import filled_page, listing_position, query_request
 from keysmith.store.transactions import Transactions
-
-
-def _condition_failed(error: ClientError) -> ConditionFailed:
-    response: dict[str, Any] = dict(error.response)
-    old: dict[str, Any] | None = response.get("Item")
-    return ConditionFailed(from_item(old) if old is not None and items.is_key_item(old) else None, old)
 
 
 def _is_condition_failure(error: ClientError) -> bool:
@@ -43,9 +35,9 @@ def _is_condition_failure(error: ClientError) -> bool:
 
 
 class KeyStore:
-    """Audited writes (a ``Change`` with ``audit`` events, ``put_new``/``put_once`` with events)
-    are one TransactWriteItems: the change and its events, both or neither
-    (``keysmith.store.transactions``)."""
+    """Every write of a key (``put_new``, ``change``, ``delete``, ``rotate``, ``put_once``) is one
+    TransactWriteItems with its audit events, both or neither (``keysmith.store.transactions``);
+    the uses of a key (``use``, ``touch_last_used``) are single UpdateItems and not changes."""
 
     def __init__(
         self,
@@ -90,90 +82,22 @@ class KeyStore:
         return items.idempotency_from_item(item) if item else None
 
     # --- writes -------------------------------------------------------------------------------
-    def put_new(self, record: KeyRecord, audit: tuple[AuditEvent, ...] = ()) -> None:
-        """Store a new key; never overwrites. With ``audit``, the key and its events in one
-        transaction (a lost answer is handled by ``transact``).
-
-        botocore retries a write whose answer was lost (a time-out after DynamoDB applied it); the
-        retry then fails its own condition. The item already there is ours exactly when it holds
-        this key's digest (ids come from 256-bit random keys), so that is a success, not an error.
-        """
-        if audit:
-            self.writes.transact_entities(
-                [self.writes.put_action(record), *self.writes.event_puts(audit)], lambda raw: None
-            )
-            return
-        try:
-            with guard():
-                self.client.put_item(
-                    TableName=self.table,
-                    Item=to_item(record),
-                    ConditionExpression="attribute_not_exists(id)",
-                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                )
-        except ClientError as error:
-            if not _is_condition_failure(error):
-                raise
-            existing = _condition_failed(error).item
-            if existing is None or existing.key_hash != record.key_hash:
-                raise
-
-    def update(
-        self,
-        key_id: str,
-        *,
-        set_values: Mapping[str, dict[str, Any]],
-        remove: tuple[str, ...] = (),
-        condition: str,
-        names: Mapping[str, str] | None = None,
-        values: Mapping[str, dict[str, Any]] | None = None,
-    ) -> KeyRecord:
-        """One conditional UpdateItem that also bumps ``version``. Raises ``ConditionFailed`` with
-        the item as it was, so the caller can tell "not yours" from "not in that status".
-
-        Each call stamps the item with a fresh ``change_token``. When DynamoDB applied the write
-        but its answer was lost, botocore's retry fails the condition the first attempt made
-        false; finding our own token on the item tells that apart, and the change is answered as
-        the success it was (not as a 409).
-        """
-        token = uuid.uuid4().hex
-        stamped = {**set_values, "change_token": {"S": token}}
-        request = self.update_request(
-            key_id, stamped, remove, (condition, dict(names or {}), dict(values or {}))
+    def put_new(self, record: KeyRecord, audit: tuple[AuditEvent, ...]) -> None:
+        """Store a new key with its events, in one transaction; never overwrites (a lost answer is
+        handled by ``transact``)."""
+        self.writes.transact_entities(
+            [self.writes.put_action(record), *self.writes.event_puts(audit)], lambda raw: None
         )
-        try:
-            with guard():
-                answer = self.client.update_item(
-                    **request, ReturnValues="ALL_NEW", ReturnValuesOnConditionCheckFailure="ALL_OLD"
-                )
-        except ClientError as error:
-            if not _is_condition_failure(error):
-                raise
-            failed = _condition_failed(error)
-            if failed.item is not None and (failed.raw or {}).get("change_token") == {"S": token}:
-                return failed.item
-            raise failed from None
-        return from_item(answer["Attributes"])
 
     def change(self, key_id: str, change: Change) -> KeyRecord:
         """The domain's conditional change (see ``conditions.change_condition``). An audited change
         is one transaction (the update and its events) and answers ``change.expected``."""
-        if change.audit:
-            update = self.update_request(
-                key_id, items.values(change.sets), change.remove, change_condition(change)
-            )
-            self.writes.audited([{"Update": update}], change)
-            assert change.expected is not None
-            return change.expected
-        condition, names, values = change_condition(change)
-        return self.update(
-            key_id,
-            set_values=items.values(change.sets),
-            remove=change.remove,
-            condition=condition,
-            names=names,
-            values=values,
+        update = self.update_request(
+            key_id, items.values(change.sets), change.remove, change_condition(change)
         )
+        self.writes.audited([{"Update": update}], change)
+        assert change.expected is not None
+        return change.expected
 
     def update_request(
         self,
@@ -247,26 +171,17 @@ class KeyStore:
         return use_key(self.client, self.table, use)
 
     def delete(self, key_id: str, change: Change) -> None:
-        """One conditional DeleteItem; ``ConditionFailed`` with the key as it was."""
+        """One conditional DeleteItem with its events, in one transaction; ``ConditionFailed``
+        with the key as it was."""
         condition, names, values = change_condition(change)
         request: dict[str, Any] = {
             "TableName": self.table,
             "Key": {"id": {"S": key_id}},
             "ConditionExpression": condition,
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
         }
-        if change.audit:
-            self.writes.audited([{"Delete": request}], change)
-            return
-        try:
-            with guard():
-                self.client.delete_item(**request)
-        except ClientError as error:
-            if _is_condition_failure(error):
-                raise _condition_failed(error) from None
-            raise
+        self.writes.audited([{"Delete": request}], change)
 
     def rotate(self, successor: KeyRecord, key_id: str, change: Change) -> None:
         """The successor's put and the old key's conditional change, in one transaction; the
@@ -280,7 +195,7 @@ class KeyStore:
             lambda raw: None,
         )
 
-    def put_once(self, record: IdempotencyRecord, key: KeyRecord, audit: tuple[AuditEvent, ...] = ()) -> None:
+    def put_once(self, record: IdempotencyRecord, key: KeyRecord, audit: tuple[AuditEvent, ...]) -> None:
         """The idempotency record (replacing one past its window, never a live one) and the key."""
         put_record = {
             "Put": {
