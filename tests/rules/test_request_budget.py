@@ -212,6 +212,7 @@ LIMITED_KINDS: dict[str, dict[str, Any]] = {
     "credited": {"credits": {"remaining": 3}},
     "both": {"rate_limit": {"limit": 3, "window_seconds": 86_400}, "credits": {"remaining": 100}},
     "restricted, credited": {"allowed_ips": ["203.0.113.0/24"], "credits": {"remaining": 3}},
+    "JWT-format, credited": {"format": "jwt", "credits": {"remaining": 3}},
 }
 
 

@@ -14,16 +14,13 @@ for the read it skips; a key changed since (suspended, revoked, its ranges narro
 condition, which answers the key as it is, and the checks run again on that. So a metered key costs
 one request per verification, plus one read the first time this process meets it.
 
-A JWT key (``keysmith.domain.jwt_key``) takes the same path once its structure, header, signature
-and claims have been checked with no database call: its id is its ``jti``, and the stored digest is
-the SHA-256 of the whole JWT.
+A JWT key (``keysmith.domain.jwt_key``) takes the same path, remembered or read, once its signature
+and claims are checked with no I/O: its id is its ``jti``, its stored digest the JWT's SHA-256.
 
 Last-used (``record_use``) is written at most once per key per resolution window: the container
 remembers its own writes, the record read says whether another container wrote inside the window,
 and the conditional write settles races between containers. A failed write never fails a check.
-
-Standard library only: the store, the clock (``now()``, looked up per call) and the log come from
-``keysmith.wiring``.
+Standard library only: the store, the clock and the log come from ``keysmith.wiring``.
 """
 
 from __future__ import annotations
@@ -60,7 +57,6 @@ MAX_LAST_USED_TEXT = 512
 # Bounds on the per-container maps, so a flood of distinct keys cannot grow memory without end.
 MAX_CACHE_ENTRIES = 10_000
 MAX_WRITE_MARKS = 10_000
-
 
 _MALFORMED = Verification(MALFORMED)
 _NOT_YET_VALID = Verification(NOT_YET_VALID)
@@ -107,9 +103,9 @@ class Verifier:
         self._lock = threading.Lock()
 
     # --- reading ----------------------------------------------------------------------------------
-    def lookup(self, key: object) -> Verification:
-        """MALFORMED, NOT_FOUND, or VALID with the stored record of exactly this key (status not
-        yet checked). Raises ``StoreUnavailable`` when the store throttles or fails."""
+    def identify(self, key: object) -> tuple[bytes, str] | Verification:
+        """The digest and id of ``key`` with no I/O (prefix, length, alphabet, checksum; a JWT key's
+        signature and claims), or MALFORMED, or NOT_YET_VALID for a JWT key before its ``nbf``."""
         if not isinstance(key, str):
             return _MALFORMED
         if "." in key:  # only a JWT key has dots
@@ -119,12 +115,15 @@ class Verifier:
                 return _NOT_YET_VALID  # genuine, signed with its not_before as nbf: no read needed
             if jwt_id is None:
                 return _MALFORMED
-            key_digest, key_id = key_format.digest(key), jwt_id
-        elif key_format.is_well_formed(key, self.prefix):
+            return key_format.digest(key), jwt_id
+        if key_format.is_well_formed(key, self.prefix):
             key_digest = key_format.digest(key)
-            key_id = key_format.key_id(key_digest)
-        else:
-            return _MALFORMED
+            return key_digest, key_format.key_id(key_digest)
+        return _MALFORMED
+
+    def lookup(self, key_digest: bytes, key_id: str) -> Verification:
+        """NOT_FOUND, or VALID with the stored record of exactly this key (status not yet checked);
+        ``StoreUnavailable`` when the store throttles or fails."""
         record = self._cached(key_id) if self.cache_ttl > 0 else None
         if record is None:
             record = self.store.get(key_id)
@@ -155,13 +154,17 @@ class Verifier:
         ``allowed_ips`` is valid only from an address inside one of them.
         """
         now = self.now()
-        remembered = self._remembered(key)
+        identified = self.identify(key)
+        if isinstance(identified, Verification):
+            return identified
+        key_digest, key_id = identified
+        remembered = self._remembered(key_digest, key_id)
         if (
             remembered is not None
             and refusal(remembered, now, required_scopes, environment_id, client_ip) is None
         ):
             return self._use(remembered, now, required_scopes, environment_id, client_ip, user_agent, cost)
-        found = self.lookup(key)
+        found = self.lookup(key_digest, key_id)
         record = found.record
         if record is None:
             return found
@@ -204,11 +207,8 @@ class Verifier:
                 return Verification(code or VALID, record, now)
         raise StoreUnavailable("the key changed under every metered write")
 
-    def _remembered(self, key: object) -> KeyRecord | None:
-        if not self._metered or not isinstance(key, str) or not key_format.is_well_formed(key, self.prefix):
-            return None
-        key_digest = key_format.digest(key)
-        record = self._metered.get(key_format.key_id(key_digest))
+    def _remembered(self, key_digest: bytes, key_id: str) -> KeyRecord | None:
+        record = self._metered.get(key_id)
         if record is None or not hmac.compare_digest(record.key_hash, key_digest.hex()):
             return None
         return record
